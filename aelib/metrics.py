@@ -1,0 +1,78 @@
+"""Numbers the chapters report: reconstruction error, subspace angles, retrieval, likelihoods."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+
+def _same_shape(a: Tensor, b: Tensor) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: {tuple(a.shape)} vs {tuple(b.shape)}")
+
+
+def squared_error(reconstruction: Tensor, x: Tensor) -> Tensor:
+    """Sum of squared errors per example, shape (N,)."""
+    _same_shape(reconstruction, x)
+    return (reconstruction - x).pow(2).flatten(1).sum(1)
+
+
+def reconstruction_error(reconstruction: Tensor, x: Tensor) -> float:
+    """Mean over examples of the per-example sum of squared errors (Hinton & Salakhutdinov's)."""
+    return float(squared_error(reconstruction, x).mean())
+
+
+def psnr(reconstruction: Tensor, x: Tensor, max_value: float = 1.0) -> float:
+    """Peak signal-to-noise ratio in dB, averaged over examples."""
+    _same_shape(reconstruction, x)
+    mse = (reconstruction - x).pow(2).flatten(1).mean(1).clamp_min(1e-12)
+    return float((10 * torch.log10(max_value**2 / mse)).mean())
+
+
+def principal_angles(a: Tensor, b: Tensor) -> Tensor:
+    """Principal angles in degrees between the column spaces of ``a`` (D, k) and ``b`` (D, m).
+
+    Ascending; the last is the largest. Zero angles mean the subspaces coincide.
+    """
+    if a.dim() != 2 or b.dim() != 2 or a.shape[0] != b.shape[0]:
+        raise ValueError(f"need two matrices with the same number of rows, got {tuple(a.shape)}"
+                         f" and {tuple(b.shape)}")
+    qa, _ = torch.linalg.qr(a.double())
+    qb, _ = torch.linalg.qr(b.double())
+    cosines = torch.linalg.svdvals(qa.T @ qb).clamp(-1, 1)
+    return torch.rad2deg(torch.arccos(cosines)).float()
+
+
+def bits_per_dim(nll_nats: Tensor | float, dims: int = 784) -> float:
+    """Negative log-likelihood per image in nats -> bits per dimension."""
+    return float(torch.as_tensor(nll_nats).mean()) / (dims * math.log(2))
+
+
+def precision_at_k(queries: Tensor, query_labels: Tensor, database: Tensor, database_labels: Tensor,
+                   k: int = 10, metric: str = "euclidean") -> float:
+    """Fraction of each query's k nearest database items with the query's label, averaged."""
+    nearest = _nearest(queries, database, k, metric)
+    return float((database_labels[nearest] == query_labels[:, None]).float().mean())
+
+
+def _nearest(queries: Tensor, database: Tensor, k: int, metric: str = "euclidean") -> Tensor:
+    """Indices (Nq, k) of each query's k nearest database rows, in chunks of 1000 queries."""
+    if metric not in ("euclidean", "cosine"):
+        raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}")
+    if not 0 < k <= len(database):
+        raise ValueError(f"k must be in 1..{len(database)} (the database size), got {k}")
+    q, d = queries.flatten(1).float(), database.flatten(1).float()
+    if metric == "cosine":
+        q = torch.nn.functional.normalize(q, dim=1)
+        d = torch.nn.functional.normalize(d, dim=1)
+    return torch.cat([torch.cdist(q[i:i + 1000], d).topk(k, largest=False).indices
+                      for i in range(0, len(q), 1000)])
+
+
+def knn_accuracy(train_x: Tensor, train_y: Tensor, test_x: Tensor, test_y: Tensor, k: int = 10) -> float:
+    """Accuracy of a k-nearest-neighbour majority vote (Euclidean) from train to test codes."""
+    votes = train_y[_nearest(test_x, train_x, k)]  # (N_test, k)
+    counts = torch.nn.functional.one_hot(votes, int(train_y.max()) + 1).sum(1)
+    return float((counts.argmax(1) == test_y).float().mean())

@@ -1,0 +1,7 @@
+"""Pure ``nn.Module`` models. Each has ``loss(x)`` (its training objective, a batch mean);
+autoencoders add ``encode``, ``decode`` and ``forward`` (reconstruction). Every class is
+constructible with no arguments (defaults suit 28x28 MNIST)."""
+
+from .autoencoder import Autoencoder, LinearAutoencoder, mlp
+
+__all__ = ["Autoencoder", "LinearAutoencoder", "mlp"]

@@ -1,0 +1,109 @@
+"""Figures the chapters share: image grids, 2-D scatter by label, training histories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import Tensor
+
+
+def use_book_style() -> None:
+    """One look for every figure in the book."""
+    plt.rcParams.update({
+        "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (6.4, 4.0),
+        "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+        "axes.spines.right": False, "image.cmap": "gray", "font.size": 10,
+    })
+
+
+def _to_numpy_images(images: Tensor) -> np.ndarray:
+    if images.dim() == 2:  # (N, 784) flattened
+        side = int(round(images.shape[1] ** 0.5))
+        images = images.view(-1, 1, side, side)
+    if images.dim() == 3:
+        images = images.unsqueeze(1)
+    if images.dim() != 4:
+        raise ValueError(f"images must be (N, C, H, W), (N, H, W) or (N, H*W), got {tuple(images.shape)}")
+    return images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
+
+
+def image_grid(images: Tensor, *, nrow: int = 8, title: str | None = None,
+               row_labels: Sequence[str] | None = None, ax=None, vmin: float = 0.0,
+               vmax: float = 1.0, cmap: str = "gray"):
+    """Images (N, C, H, W) in a grid of ``nrow`` per row, one shared axes. Returns the axes."""
+    arr = _to_numpy_images(images)
+    n, h, w, c = arr.shape
+    ncol = min(nrow, n)
+    nrows = int(np.ceil(n / ncol))
+    canvas = np.full((nrows * (h + 1) - 1, ncol * (w + 1) - 1, c), np.nan, dtype=np.float32)
+    for i in range(n):
+        r, col = divmod(i, ncol)
+        canvas[r * (h + 1): r * (h + 1) + h, col * (w + 1): col * (w + 1) + w] = arr[i]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(2.0, 0.8 * ncol), max(1.0, 0.8 * nrows + 0.4)))
+    shown = canvas[..., 0] if c == 1 else canvas
+    cmap_obj = plt.get_cmap(cmap).with_extremes(bad="white")
+    ax.imshow(shown, cmap=cmap_obj, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.grid(False)
+    if row_labels is not None:
+        ax.set_yticks([r * (h + 1) + h / 2 for r in range(nrows)], list(row_labels)[:nrows])
+        ax.tick_params(length=0)
+    else:
+        ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def scatter_2d(z: Tensor | np.ndarray, labels: Tensor | np.ndarray, *, title: str = "",
+               ax=None, classes: Sequence[str] | None = None, s: float = 3.0,
+               xlabel: str = "dimension 1", ylabel: str = "dimension 2", legend: bool = True):
+    """2-D points coloured by integer label (10 classes), with a legend. Returns the axes."""
+    z = z.detach().cpu().numpy() if isinstance(z, Tensor) else np.asarray(z)
+    labels = labels.cpu().numpy() if isinstance(labels, Tensor) else np.asarray(labels)
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(f"scatter_2d needs points of shape (N, 2), got {z.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5))
+    cmap = plt.get_cmap("tab10")
+    for c in np.unique(labels):
+        pts = z[labels == c]
+        name = classes[c] if classes is not None else str(c)
+        ax.scatter(pts[:, 0], pts[:, 1], s=s, color=cmap(int(c) % 10), label=name, alpha=0.7,
+                   linewidths=0)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if legend:
+        ax.legend(markerscale=4, fontsize=7, loc="best", frameon=False, ncol=2)
+    return ax
+
+
+def history(hist, *, ax=None, title: str = "Training history", log: bool = True):
+    """Train (per step, smoothed) and validation (per epoch) loss against optimizer steps."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    steps = np.arange(1, len(hist.step_loss) + 1)
+    losses = np.asarray(hist.step_loss)
+    window = max(1, len(losses) // 50)
+    smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
+    ax.plot(steps[window - 1:], smooth, label="train (moving average)")
+    if hist.val_loss:
+        ax.plot(hist.step, hist.val_loss, "o-", ms=3, label="validation")
+    ax.set(title=title, xlabel="optimizer step", ylabel="loss")
+    if log:
+        ax.set_yscale("log")
+    ax.legend(frameon=False)
+    return ax
+
+
+def reconstructions(originals: Tensor, *rows: Tensor, labels: Sequence[str], n: int = 10,
+                    title: str | None = None):
+    """Originals in the first row, each model's reconstructions below; one row per label."""
+    stacked = torch.cat([originals[:n].cpu()] + [r[:n].detach().cpu() for r in rows])
+    ax = image_grid(stacked, nrow=n, row_labels=labels, title=title)
+    return ax

@@ -1,0 +1,224 @@
+"""One training loop for every model in the book.
+
+The whole data set lives on the device as one tensor; each epoch draws a random permutation
+and slices it into index batches, so there is no DataLoader and no per-sample Python work.
+A model is trained through its ``loss(x)``; a model with its own
+``train_step(batch, optimizers)`` (e.g. an adversarial autoencoder with two optimizers,
+created by its ``configure_optimizers(lr, weight_decay)``) is driven through that instead.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+
+from . import config
+
+
+@dataclass
+class History:
+    """What happened during ``fit``: one row per epoch (the last may be partial)."""
+
+    epoch: list[int] = field(default_factory=list)
+    step: list[int] = field(default_factory=list)  # optimizer steps done at the end of the epoch
+    train_loss: list[float] = field(default_factory=list)  # mean over the epoch's steps
+    val_loss: list[float] = field(default_factory=list)  # on x_val, model in eval mode
+    seconds: list[float] = field(default_factory=list)  # wall time since the start of fit
+    lr: list[float] = field(default_factory=list)  # used by the epoch's last step
+    step_loss: list[float] = field(default_factory=list)  # every optimizer step
+
+    @property
+    def total_seconds(self) -> float:
+        return self.seconds[-1] if self.seconds else 0.0
+
+    def plot(self, ax=None, title: str = "Training history"):
+        from .plot import history as plot_history
+
+        return plot_history(self, ax=ax, title=title)
+
+    def __repr__(self) -> str:
+        if not self.epoch:
+            return "History(empty)"
+        val = f", val {self.val_loss[-1]:.4g}" if self.val_loss else ""
+        return (f"History({self.step[-1]} steps, {self.epoch[-1]} epochs, {self.total_seconds:.1f} s:"
+                f" train {self.train_loss[-1]:.4g}{val})")
+
+
+def _check_data(x: Tensor, arg: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{arg} must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() == 0 or len(x) == 0:
+        raise ValueError(f"{arg} is empty (shape {tuple(x.shape)}); pass at least one example")
+    if x.is_floating_point() and not torch.isfinite(x).all():
+        raise ValueError(f"{arg} contains NaN or infinite values; clean the data first")
+
+
+def _make_schedule(schedule, optimizer: torch.optim.Optimizer, lr: float, total_steps: int):
+    if schedule is None:
+        return None
+    if schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total_steps)
+    if schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
+    if callable(schedule):
+        return schedule(optimizer, total_steps)
+    raise ValueError(f"unknown schedule {schedule!r}; use None, 'onecycle', 'cosine' or a callable"
+                     " (optimizer, total_steps) -> scheduler")
+
+
+def _progress(total: int, desc: str):
+    mode = os.environ.get("AELIB_PROGRESS", "auto")
+    if mode == "none":
+        return None
+    if mode == "text":
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=desc, file=sys.stdout, mininterval=5.0, ascii=True)
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False)
+
+
+def fit(
+    model: nn.Module,
+    x_train: Tensor,
+    *,
+    epochs: int | None = None,
+    steps: int | None = None,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    x_val: Tensor | None = None,
+    weight_decay: float = 0.0,
+    schedule: str | Callable | None = None,
+    augment: Callable[[Tensor], Tensor] | None = None,
+    device: torch.device | str | None = None,
+    desc: str | None = None,
+) -> History:
+    """Train ``model`` on ``x_train`` (N, ...) for ``epochs`` passes or ``steps`` optimizer steps.
+
+    Budgets count optimizer steps (``steps``) or passes (``epochs``), exactly one of them.
+    ``augment`` maps a batch to an augmented batch (on the device). ``schedule`` is ``None``,
+    ``"onecycle"``, ``"cosine"`` or a callable ``(optimizer, total_steps) -> scheduler``.
+    The model is left in eval mode, on ``device`` (default: the one ``aelib.setup`` chose).
+    """
+    uses_step = callable(getattr(model, "train_step", None))
+    if not uses_step and not callable(getattr(model, "loss", None)):
+        raise TypeError(f"{type(model).__name__} has no loss(x) method (nor train_step(batch,"
+                        " optimizers)); every aelib model defines loss(x) -> scalar tensor")
+    _check_data(x_train, "x_train")
+    if x_val is not None:
+        _check_data(x_val, "x_val")
+    if (epochs is None) == (steps is None):
+        raise ValueError("give exactly one budget: epochs=... or steps=...")
+    budget = epochs if epochs is not None else steps
+    if not isinstance(budget, int) or budget <= 0:
+        raise ValueError(f"the budget must be a positive integer, got {budget!r}")
+    n = len(x_train)
+    if not isinstance(batch_size, int) or not 0 < batch_size <= n:
+        raise ValueError(f"batch_size must be an integer in 1..{n} (the number of training"
+                         f" examples), got {batch_size!r}")
+
+    device = torch.device(device) if device is not None else config.DEVICE
+    model.to(device)
+    x_train = x_train.to(device)
+    batches_per_epoch = n // batch_size
+    total_steps = steps if steps is not None else epochs * batches_per_epoch
+    if uses_step and hasattr(model, "configure_optimizers"):
+        optimizers: Sequence[torch.optim.Optimizer] = model.configure_optimizers(lr, weight_decay)
+    else:
+        optimizers = [torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)]
+    schedulers = [s for s in (_make_schedule(schedule, o, lr, total_steps) for o in optimizers) if s]
+
+    history = History()
+    bar = _progress(total_steps, desc or f"training {type(model).__name__}")
+    start, step, epoch = time.perf_counter(), 0, 0
+    while step < total_steps:
+        epoch += 1
+        model.train()
+        order = torch.randperm(n, device=device)
+        epoch_losses = []
+        for b in range(min(batches_per_epoch, total_steps - step)):
+            batch = x_train[order[b * batch_size:(b + 1) * batch_size]]
+            if augment is not None:
+                batch = augment(batch)
+            if uses_step:
+                loss = model.train_step(batch, optimizers)
+            else:
+                loss = model.loss(batch)
+                for opt in optimizers:
+                    opt.zero_grad(set_to_none=True)
+                loss.backward()
+                for opt in optimizers:
+                    opt.step()
+            last_lr = optimizers[0].param_groups[0]["lr"]
+            for sched in schedulers:
+                sched.step()
+            step += 1
+            loss_value = float(loss.detach()) if isinstance(loss, Tensor) else float(loss)
+            if not math.isfinite(loss_value):
+                if bar is not None:
+                    bar.close()
+                raise FloatingPointError(
+                    f"training loss became {loss_value} at epoch {epoch}, step {step}"
+                    f" (lr={lr}); lower the learning rate or check the data and the model")
+            epoch_losses.append(loss_value)
+            if bar is not None:
+                bar.update(1)
+        history.epoch.append(epoch)
+        history.step.append(step)
+        history.train_loss.append(sum(epoch_losses) / len(epoch_losses))
+        history.step_loss.extend(epoch_losses)
+        history.lr.append(last_lr)
+        if x_val is not None:
+            history.val_loss.append(evaluate(model, x_val, device=device))
+        history.seconds.append(time.perf_counter() - start)
+        if bar is not None:
+            postfix = {"loss": f"{history.train_loss[-1]:.4g}"}
+            if history.val_loss:
+                postfix["val"] = f"{history.val_loss[-1]:.4g}"
+            bar.set_postfix(postfix)
+    if bar is not None:
+        bar.close()
+    model.eval()
+    val = f", val loss {history.val_loss[-1]:.4g}" if history.val_loss else ""
+    print(f"{desc or type(model).__name__}: {step} steps ({epoch} epochs of {batches_per_epoch}"
+          f" batches of {batch_size}) in {history.total_seconds:.1f} s;"
+          f" train loss {history.train_loss[-1]:.4g}{val}")
+    return history
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: Tensor, *, batch_size: int = 1000,
+             device: torch.device | str | None = None) -> float:
+    """Mean of ``model.loss`` over ``x`` in eval mode (batches weighted by their size)."""
+    _check_data(x, "x")
+    was_training = model.training
+    model.eval()
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    total = 0.0
+    for i in range(0, len(x), batch_size):
+        batch = x[i:i + batch_size].to(device)
+        total += float(model.loss(batch)) * len(batch)
+    model.train(was_training)
+    return total / len(x)
+
+
+@torch.no_grad()
+def predict(fn: Callable[[Tensor], Tensor], x: Tensor, *, batch_size: int = 1000,
+            device: torch.device | str | None = None) -> Tensor:
+    """Apply ``fn`` (e.g. ``model.encode``) to ``x`` in batches; results concatenated on the CPU."""
+    _check_data(x, "x")
+    owner = getattr(fn, "__self__", None)
+    if device is None:
+        params = list(owner.parameters()) if isinstance(owner, nn.Module) else []
+        device = params[0].device if params else config.DEVICE
+    if isinstance(owner, nn.Module):
+        owner.eval()
+    return torch.cat([fn(x[i:i + batch_size].to(device)).cpu() for i in range(0, len(x), batch_size)])

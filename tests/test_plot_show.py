@@ -1,0 +1,37 @@
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+import aelib
+from aelib import plot
+from aelib.train import History
+
+
+def test_image_grid_layout():
+    ax = plot.image_grid(torch.rand(10, 1, 28, 28), nrow=4, title="t", row_labels=["a", "b", "c"])
+    img = ax.get_images()[0].get_array()
+    assert img.shape == (3 * 29 - 1, 4 * 29 - 1) and ax.get_title() == "t"
+    plt.close("all")
+    with pytest.raises(ValueError, match="images must be"):
+        plot.image_grid(torch.rand(2, 2, 2, 2, 2))
+
+
+def test_scatter_and_history():
+    ax = plot.scatter_2d(torch.randn(50, 2), torch.arange(50) % 10, title="codes")
+    assert ax.get_title() == "codes" and len(ax.collections) == 10
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        plot.scatter_2d(torch.randn(5, 3), torch.zeros(5))
+    hist = History(epoch=[1, 2], step=[5, 10], train_loss=[2.0, 1.0], val_loss=[2.5, 1.5],
+                   seconds=[1, 2], lr=[1, 1], step_loss=[3, 2, 2, 2, 1.5, 1.4, 1.2, 1.1, 1.0, 1.0])
+    ax = hist.plot()
+    assert ax.get_xlabel() == "optimizer step" and len(ax.lines) == 2
+    plt.close("all")
+
+
+def test_show_renders_source():
+    shown = aelib.show(aelib.models.Autoencoder)
+    assert "class Autoencoder" in repr(shown)
+    html = shown._repr_html_()
+    assert "aelib.models.autoencoder.Autoencoder" in html and "<span" in html
+    with pytest.raises(TypeError, match="cannot show"):
+        aelib.show(3)
