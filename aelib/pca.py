@@ -25,10 +25,26 @@ class PCA:
             raise ValueError(f"n_components={self.n_components} exceeds min(n_samples, n_features)"
                              f" = {min(n, d)}")
         self.mean_ = X.mean(0)
-        _, s, vh = torch.linalg.svd(X - self.mean_, full_matrices=False)
-        self.components_ = vh[: self.n_components]
-        self.explained_variance_ = s[: self.n_components] ** 2 / (n - 1)
+        centred = X - self.mean_
+        if n > 2 * d:  # many examples: eigenvectors of the D x D covariance are much cheaper
+            eigenvalues, eigenvectors = torch.linalg.eigh(centred.T @ centred / (n - 1))
+            self.components_ = eigenvectors.flip(1)[:, : self.n_components].T.contiguous()
+            self.explained_variance_ = eigenvalues.flip(0)[: self.n_components].clamp_min(0)
+        else:
+            _, s, vh = torch.linalg.svd(centred, full_matrices=False)
+            self.components_ = vh[: self.n_components]
+            self.explained_variance_ = s[: self.n_components] ** 2 / (n - 1)
         return self
+
+    def top(self, k: int) -> PCA:
+        """The fitted PCA restricted to its first ``k`` components (no refitting)."""
+        self._check_fitted()
+        if not 0 < k <= self.n_components:
+            raise ValueError(f"k must be in 1..{self.n_components}, got {k}")
+        sub = PCA(k)
+        sub.mean_, sub.components_ = self.mean_, self.components_[:k]
+        sub.explained_variance_ = self.explained_variance_[:k]
+        return sub
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "components_"):

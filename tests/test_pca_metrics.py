@@ -21,6 +21,22 @@ def test_pca_matches_scikit_learn(digits):
                        ref.inverse_transform(ref.transform(x.flatten(1).numpy())), atol=1e-4)
 
 
+def test_pca_covariance_path_matches_svd_path_and_top(digits):
+    x = digits[0]
+    wide = PCA(6).fit(x[:100])  # n < 2d: SVD
+    tall = PCA(6).fit(torch.cat([x[:100]] * 20))  # n > 2d: covariance eigenvectors
+    assert torch.allclose(tall.explained_variance_ * (2000 - 1) / 20, wide.explained_variance_ * 99,
+                          rtol=1e-6)
+    cosines = (tall.components_ * wide.components_).sum(1).abs()
+    assert torch.allclose(cosines, torch.ones(6, dtype=torch.float64), atol=1e-6)
+    top = tall.top(3)
+    assert torch.equal(top.components_, tall.components_[:3])
+    assert torch.allclose(top.reconstruct(x), PCA(3).fit(torch.cat([x[:100]] * 20)).reconstruct(x),
+                          atol=1e-5)
+    with pytest.raises(ValueError, match="k must be in 1..6"):
+        tall.top(7)
+
+
 def test_pca_errors():
     with pytest.raises(ValueError, match="positive integer"):
         PCA(0)
