@@ -34,11 +34,11 @@ class Autoencoder(nn.Module):
     with a linear code layer (the bottleneck) and a sigmoid output.
     """
 
-    def __init__(self, dims: Sequence[int] = (784, 1000, 500, 250, 30)):
+    def __init__(self, dims: Sequence[int] = (784, 1000, 500, 250, 30), sigmoid_output: bool = True):
         super().__init__()
         self.dims = tuple(dims)
         self.encoder = mlp(dims)  # ReLU between layers, linear code
-        self.decoder = mlp(dims[::-1], out=nn.Sigmoid())
+        self.decoder = mlp(dims[::-1], out=nn.Sigmoid() if sigmoid_output else None)
 
     @property
     def code_size(self) -> int:
@@ -60,7 +60,7 @@ class Autoencoder(nn.Module):
         return squared_error(self(x), x).mean()
 
 
-class LinearAutoencoder(nn.Module):
+class LinearAutoencoder(Autoencoder):
     """x (N,1,28,28) -> W_e x + b_e = code (N, k) -> W_d code + b_d, no non-linearity.
 
     With squared error its optimum spans the same subspace as PCA's top-k components
@@ -68,24 +68,9 @@ class LinearAutoencoder(nn.Module):
     """
 
     def __init__(self, k: int = 30, n_inputs: int = 784):
-        super().__init__()
-        self.encoder = nn.Linear(n_inputs, k)
-        self.decoder = nn.Linear(k, n_inputs)
-
-    def encode(self, x: Tensor) -> Tensor:
-        return self.encoder(x.flatten(1))
-
-    def decode(self, z: Tensor) -> Tensor:
-        return self.decoder(z).view(-1, *IMAGE_SHAPE)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.decode(self.encode(x))
-
-    def loss(self, x: Tensor) -> Tensor:
-        """Sum of squared errors per image, averaged over the batch."""
-        return squared_error(self(x), x).mean()
+        super().__init__((n_inputs, k), sigmoid_output=False)
 
     @torch.no_grad()
     def decoder_basis(self) -> Tensor:
         """The decoder's columns, (784, k): they span the subspace the codes are decoded into."""
-        return self.decoder.weight.detach().clone()
+        return self.decoder[0].weight.detach().clone()
