@@ -20,10 +20,11 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	touch $(STAMP)
 
 # Every chapter executed in full mode (quick mode with AELIB_QUICK=1), site in _build/html.
+# --all: re-execute every page even if its source did not change (the mode may have).
 book: $(STAMP)
 	rm -f _build/results.jsonl
 	AELIB_PROGRESS=none AELIB_RESULTS=$(abspath _build/results.jsonl) \
-		$(VENV)/bin/jupyter-book build --warningiserror --keep-going --path-output . .
+		$(VENV)/bin/jupyter-book build --all --warningiserror --keep-going --path-output . .
 
 # aelib unit tests + every chapter through nbval, quick mode, offline. Site tests: tests/site.
 test: $(STAMP)
