@@ -35,7 +35,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check aelib tests conftest.py
+	$(VENV)/bin/ruff check aelib tests conftest.py _ext .ci
 
 clean:
 	rm -rf _build

@@ -5,12 +5,12 @@ read top to bottom: ``config`` (mode, budgets, checks), ``data``, ``train``, ``m
 ``pca``, ``metrics``, ``plot``, ``show``.
 """
 
-from . import config, data, metrics, models, pca, plot, train
+from . import config, data, metrics, models, pca, plot, train, tsne
 from .config import QUICK, __version__, budget, check, elapsed, mode, setup
 from .show import show
 
 __all__ = ["QUICK", "__version__", "budget", "check", "config", "elapsed", "data", "metrics", "mode",
-           "models", "pca", "plot", "setup", "show", "train", "report"]
+           "models", "pca", "plot", "setup", "show", "train", "tsne", "report"]
 
 
 def report(results=None):
