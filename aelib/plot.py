@@ -107,3 +107,53 @@ def reconstructions(originals: Tensor, *rows: Tensor, labels: Sequence[str], n: 
     stacked = torch.cat([originals[:n].cpu()] + [r[:n].detach().cpu() for r in rows])
     ax = image_grid(stacked, nrow=n, row_labels=labels, title=title)
     return ax
+
+
+def animate_embeddings(snapshots, labels, *, title: str = "Embedding", classes=None,
+                       interval: int = 150):
+    """A matplotlib animation of 2-D embeddings over iterations.
+
+    ``snapshots`` is a list of (iteration, (N, 2) array); each frame rescales the axes so
+    that the shape, not the growing scale, is what changes.
+    """
+    from matplotlib.animation import FuncAnimation
+
+    labels = labels.cpu().numpy() if isinstance(labels, Tensor) else np.asarray(labels)
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    first = np.asarray(snapshots[0][1])
+    points = ax.scatter(first[:, 0], first[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5,
+                        s=4, linewidths=0)
+    ax.set(xlabel="dimension 1", ylabel="dimension 2")
+    handles = [plt.Line2D([], [], ls="", marker="o", color=plt.get_cmap("tab10")(c), ms=4,
+                          label=classes[c] if classes is not None else str(c))
+               for c in np.unique(labels)]
+    ax.legend(handles=handles, fontsize=7, frameon=False, ncol=2, loc="upper right")
+
+    def draw(frame):
+        iteration, emb = snapshots[frame]
+        emb = np.asarray(emb)
+        points.set_offsets(emb)
+        lo, hi = emb.min(0), emb.max(0)
+        pad = 0.05 * (hi - lo).max()
+        ax.set_xlim(lo[0] - pad, hi[0] + pad)
+        ax.set_ylim(lo[1] - pad, hi[1] + pad)
+        ax.set_title(f"{title}: iteration {iteration}")
+        return (points,)
+
+    anim = FuncAnimation(fig, draw, frames=len(snapshots), interval=interval, blit=False)
+    plt.close(fig)
+    return anim
+
+
+def animation_html(anim):
+    """``anim.to_jshtml()`` for Jupyter and the static site, with no CDN request.
+
+    matplotlib links Font Awesome from a CDN for its player buttons; the book's theme ships
+    Font Awesome locally, so the link is dropped.
+    """
+    import re
+
+    from IPython.display import HTML
+
+    html = anim.to_jshtml(default_mode="once")
+    return HTML(re.sub(r"<link[^>]*font-awesome[^>]*>", "", html))

@@ -378,7 +378,9 @@ class TSNE:
                 self.snapshots_.append((it, Y.detach().cpu().numpy().copy()))
             if self.verbose and it % 100 == 0:
                 print(f"iteration {it}: KL {float(kl):.4f}, {time.perf_counter() - start:.1f} s")
-            if not exploring and float(grad.norm()) < self.min_grad_norm:
+            # as scikit-learn: every 50 iterations, and not right after the exaggeration
+            # phase, whose map can be tiny (with a tiny gradient) before it expands again
+            if not exploring and it % 50 == 0 and float(grad.norm()) < self.min_grad_norm:
                 break
         final_kl, _ = objective(Y, 1.0)
         self.embedding_ = Y.cpu().numpy()

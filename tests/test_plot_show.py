@@ -35,3 +35,13 @@ def test_show_renders_source():
     assert "aelib.models.autoencoder.Autoencoder" in html and "<span" in html
     with pytest.raises(TypeError, match="cannot show"):
         aelib.show(3)
+
+
+def test_animation_html_has_frames_and_no_cdn_link():
+    import numpy as np
+
+    snapshots = [(i, np.random.default_rng(i).normal(size=(30, 2))) for i in (1, 10, 20)]
+    anim = plot.animate_embeddings(snapshots, np.arange(30) % 10, title="t")
+    html = plot.animation_html(anim).data
+    assert "font-awesome" not in html and "http://" not in html and "https://" not in html
+    assert html.count("data:image/png;base64") == 3
