@@ -71,8 +71,14 @@ def _nearest(queries: Tensor, database: Tensor, k: int, metric: str = "euclidean
                       for i in range(0, len(q), 1000)])
 
 
-def knn_accuracy(train_x: Tensor, train_y: Tensor, test_x: Tensor, test_y: Tensor, k: int = 10) -> float:
-    """Accuracy of a k-nearest-neighbour majority vote (Euclidean) from train to test codes."""
-    votes = train_y[_nearest(test_x, train_x, k)]  # (N_test, k)
+def knn_accuracy(train_x: Tensor, train_y: Tensor, test_x: Tensor, test_y: Tensor, k: int = 10,
+                 exclude_self: bool = False) -> float:
+    """Accuracy of a k-nearest-neighbour majority vote (Euclidean) from train to test codes.
+
+    ``exclude_self=True`` is leave-one-out on one set (train and test the same points): each
+    point's own entry, its nearest neighbour, does not vote.
+    """
+    nearest = _nearest(test_x, train_x, k + 1)[:, 1:] if exclude_self else _nearest(test_x, train_x, k)
+    votes = train_y[nearest]  # (N_test, k)
     counts = torch.nn.functional.one_hot(votes, int(train_y.max()) + 1).sum(1)
     return float((counts.argmax(1) == test_y).float().mean())

@@ -29,11 +29,13 @@ EXPLORATION_ITERATIONS = 250
 # ----------------------------------------------------------------------------- affinities
 
 
-def squared_distances(X: Tensor) -> Tensor:
-    """(N, D) -> (N, N) squared Euclidean distances, exactly zero on the diagonal."""
-    sq = X.pow(2).sum(1)
-    d2 = (sq[:, None] + sq[None, :] - 2 * X @ X.T).clamp_min(0)
-    return d2.fill_diagonal_(0)
+def squared_distances(X: Tensor, Z: Tensor | None = None) -> Tensor:
+    """(N, D), (M, D) -> (N, M) squared Euclidean distances; Z defaults to X, and then the
+    (N, N) result is exactly zero on the diagonal."""
+    if Z is None:
+        return squared_distances(X, X).fill_diagonal_(0)
+    d2 = X.pow(2).sum(1)[:, None] + Z.pow(2).sum(1)[None, :] - 2 * X @ Z.T
+    return d2.clamp_min(0)
 
 
 def conditional_probabilities(d2: Tensor, perplexity: float, *, tol: float = 1e-5,
@@ -91,11 +93,8 @@ def joint_probabilities(X: Tensor, perplexity: float) -> Tensor:
 def kl_divergence(P: Tensor, Y: Tensor | np.ndarray) -> float:
     """Exact KL(P || Q) of an embedding Y (N, 2) for a dense P, with the Student-t Q."""
     Y = torch.as_tensor(np.asarray(Y) if not isinstance(Y, Tensor) else Y, dtype=torch.float64)
-    w = 1.0 / (1.0 + squared_distances(Y.to(P.device)))
-    w.fill_diagonal_(0)
-    q = (w / w.sum()).clamp_min(MACHINE_EPSILON)
-    mask = P > 0
-    return float((P[mask] * torch.log(P[mask].clamp_min(MACHINE_EPSILON) / q[mask])).sum())
+    kl, _ = exact_gradient(P.double(), Y.to(P.device))
+    return float(kl)
 
 
 def exact_kl(X: Tensor | np.ndarray, Y: Tensor | np.ndarray, perplexity: float = 30.0) -> float:
@@ -116,11 +115,9 @@ def sparse_joint_probabilities(X: Tensor, perplexity: float) -> tuple[Tensor, Te
     n = X.shape[0]
     k = min(n - 1, int(3.0 * perplexity + 1))
     X = X.double()
-    sq = X.pow(2).sum(1)
     dists, neighbours = [], []
     for start in range(0, n, 1024):  # bounded memory: 1024 x N distances at a time
-        block = (sq[start:start + 1024, None] + sq[None, :]
-                 - 2 * X[start:start + 1024] @ X.T).clamp_min(0)
+        block = squared_distances(X[start:start + 1024], X)
         rows = torch.arange(start, min(start + 1024, n), device=X.device)
         block[rows - start, rows] = math.inf  # exclude each point itself
         d, j = block.topk(k, largest=False)
@@ -341,19 +338,18 @@ class TSNE:
         start = time.perf_counter()
         if self.method == "exact":
             P = joint_probabilities(X, self.perplexity).to(dtype)
-            X = X.to(dtype)
 
             def objective(Y, exaggeration, with_kl=True):
                 return exact_gradient(P * exaggeration, Y, self.kernel)
         else:
             rows, cols, p = sparse_joint_probabilities(X, self.perplexity)
             p = p.to(dtype)
-            X = X.to(dtype)
 
             def objective(Y, exaggeration, with_kl=True):
                 return fast_gradient(rows, cols, p * exaggeration, Y, with_kl=with_kl)
         lr = (max(n / self.early_exaggeration / 4, 50) if self.learning_rate == "auto"
               else float(self.learning_rate))
+        X = X.to(dtype)
         Y = self._initial_embedding(X, generator)
         update, gains = torch.zeros_like(Y), torch.ones_like(Y)
         self.kl_history_, self.snapshots_ = [], []

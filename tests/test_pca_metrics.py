@@ -77,6 +77,12 @@ def test_retrieval_and_knn():
     assert metrics.precision_at_k(queries, torch.tensor([0, 1]), database, labels, k=2,
                                   metric="cosine") >= 0.5
     assert metrics.knn_accuracy(database, labels, queries, torch.tensor([0, 1]), k=3) == 1.0
+    # leave-one-out: each point's nearest *other* point shares its label; with itself
+    # excluded, a point whose only same-label neighbour is far away is misclassified
+    assert metrics.knn_accuracy(database, labels, database, labels, k=1, exclude_self=True) == 1.0
+    odd = torch.tensor([0, 1, 1, 1])
+    assert metrics.knn_accuracy(database, odd, database, odd, k=1, exclude_self=True) == 0.5
+    assert metrics.knn_accuracy(database, odd, database, odd, k=1) == 1.0  # itself votes
     with pytest.raises(ValueError, match="k must be in 1..4"):
         metrics.precision_at_k(queries, labels[:2], database, labels, k=5)
     with pytest.raises(ValueError, match="metric"):
