@@ -1,16 +1,18 @@
 """aelib: the thin shared library of *Autoencoders and Generative Models, runnable*.
 
 Every chapter starts with ``import aelib; aelib.setup()``. The modules are small enough to
-read top to bottom: ``config`` (mode, budgets, checks), ``data``, ``train``, ``models``,
-``pca``, ``metrics``, ``plot``, ``show``.
+read top to bottom: ``config`` (mode, budgets, checks), ``data``, ``text``, ``train``,
+``models``, ``pca``, ``metrics``, ``filters``, ``plot``, ``show``; ``cache`` and ``recipes``
+share trained models between chapters.
 """
 
-from . import config, data, metrics, models, pca, plot, train, tsne
+from . import cache, config, data, filters, metrics, models, pca, plot, recipes, text, train, tsne
 from .config import QUICK, __version__, budget, check, elapsed, mode, setup
 from .show import show
 
-__all__ = ["QUICK", "__version__", "budget", "check", "config", "elapsed", "data", "metrics", "mode",
-           "models", "pca", "plot", "setup", "show", "train", "tsne", "report"]
+__all__ = ["QUICK", "__version__", "budget", "cache", "check", "config", "elapsed", "data", "filters",
+           "metrics", "mode", "models", "pca", "plot", "recipes", "report", "setup", "show", "text",
+           "train", "tsne"]
 
 
 def report(results=None):

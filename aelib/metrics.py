@@ -45,6 +45,24 @@ def principal_angles(a: Tensor, b: Tensor) -> Tensor:
     return torch.rad2deg(torch.arccos(cosines)).float()
 
 
+def code_sensitivity(codes: Tensor, perturbed_codes: Tensor, perturbation: Tensor, *, seed: int = 0) -> float:
+    """How much codes move under a small change of the input, relative to their spread.
+
+    ``codes`` (N, k) = f(x), ``perturbed_codes`` (N, k) = f(x + e) for a small ``perturbation``
+    e (N, ...). Returns the mean over examples of ||f(x + e) - f(x)|| / ||e||, divided by the
+    mean distance ||f(x_i) - f(x_j)|| between the codes of random pairs, so that merely
+    shrinking the codes does not count as robustness.
+    """
+    _same_shape(codes, perturbed_codes)
+    if len(perturbation) != len(codes) or len(codes) < 2:
+        raise ValueError(f"need the same number (>= 2) of codes and perturbations, got {len(codes)}"
+                         f" and {len(perturbation)}")
+    pairs = torch.randperm(len(codes), generator=torch.Generator().manual_seed(seed))
+    gain = ((perturbed_codes - codes).flatten(1).norm(dim=1) / perturbation.flatten(1).norm(dim=1)).mean()
+    spread = (codes - codes[pairs]).flatten(1).norm(dim=1).mean()
+    return float(gain / spread)
+
+
 def bits_per_dim(nll_nats: Tensor | float, dims: int = 784) -> float:
     """Negative log-likelihood per image in nats -> bits per dimension."""
     return float(torch.as_tensor(nll_nats).mean()) / (dims * math.log(2))
@@ -53,12 +71,16 @@ def bits_per_dim(nll_nats: Tensor | float, dims: int = 784) -> float:
 def precision_at_k(queries: Tensor, query_labels: Tensor, database: Tensor, database_labels: Tensor,
                    k: int = 10, metric: str = "euclidean") -> float:
     """Fraction of each query's k nearest database items with the query's label, averaged."""
-    nearest = _nearest(queries, database, k, metric)
+    nearest = nearest_neighbours(queries, database, k, metric)
     return float((database_labels[nearest] == query_labels[:, None]).float().mean())
 
 
-def _nearest(queries: Tensor, database: Tensor, k: int, metric: str = "euclidean") -> Tensor:
-    """Indices (Nq, k) of each query's k nearest database rows, in chunks of 1000 queries."""
+def nearest_neighbours(queries: Tensor, database: Tensor, k: int, metric: str = "euclidean") -> Tensor:
+    """Indices (Nq, k) of each query's k nearest database rows, nearest first.
+
+    ``metric`` is ``"euclidean"`` or ``"cosine"`` (Euclidean between unit vectors: the same
+    order as cosine similarity). Computed in chunks of 1000 queries.
+    """
     if metric not in ("euclidean", "cosine"):
         raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}")
     if not 0 < k <= len(database):
@@ -78,7 +100,10 @@ def knn_accuracy(train_x: Tensor, train_y: Tensor, test_x: Tensor, test_y: Tenso
     ``exclude_self=True`` is leave-one-out on one set (train and test the same points): each
     point's own entry, its nearest neighbour, does not vote.
     """
-    nearest = _nearest(test_x, train_x, k + 1)[:, 1:] if exclude_self else _nearest(test_x, train_x, k)
+    if exclude_self:
+        nearest = nearest_neighbours(test_x, train_x, k + 1)[:, 1:]
+    else:
+        nearest = nearest_neighbours(test_x, train_x, k)
     votes = train_y[nearest]  # (N_test, k)
     counts = torch.nn.functional.one_hot(votes, int(train_y.max()) + 1).sum(1)
     return float((counts.argmax(1) == test_y).float().mean())

@@ -1,4 +1,4 @@
-"""Figures the chapters share: image grids, 2-D scatter by label, training histories."""
+"""Figures the chapters share: image grids, 2-D scatter by label, training histories, retrieval."""
 
 from __future__ import annotations
 
@@ -107,6 +107,32 @@ def reconstructions(originals: Tensor, *rows: Tensor, labels: Sequence[str], n: 
     stacked = torch.cat([originals[:n].cpu()] + [r[:n].detach().cpu() for r in rows])
     ax = image_grid(stacked, nrow=n, row_labels=labels, title=title)
     return ax
+
+
+def retrieval(queries: Tensor, neighbours: dict[str, Tensor], correct: dict[str, Tensor], *,
+              title: str | None = None):
+    """Each query (Nq, C, H, W) beside its nearest neighbours under several representations.
+
+    ``neighbours[name]`` holds the retrieved images (Nq, k, C, H, W) and ``correct[name]``
+    (Nq, k) whether each has the query's label; wrong ones get a red frame. One panel per
+    query, one row per representation. Returns the figure.
+    """
+    names = list(neighbours)
+    n_queries, k = correct[names[0]].shape
+    h, w = queries.shape[-2:]
+    size = (0.62 * (k + 1) + 1.6, 0.62 * len(names) * n_queries + 0.8)
+    fig, axes = plt.subplots(n_queries, 1, figsize=size, squeeze=False)
+    for q, ax in enumerate(axes[:, 0]):
+        rows = [torch.cat([queries[q:q + 1].cpu(), neighbours[name][q].cpu()]) for name in names]
+        image_grid(torch.cat(rows), nrow=k + 1, ax=ax, row_labels=names)
+        for r, name in enumerate(names):
+            for j in np.flatnonzero(~correct[name][q].cpu().numpy()):
+                ax.add_patch(plt.Rectangle(((j + 1) * (w + 1) - 0.5, r * (h + 1) - 0.5), w, h,
+                                           fill=False, edgecolor="red", linewidth=1.5))
+        ax.axvline(w + 0.5, color="black", linewidth=1)
+    axes[0, 0].set_title(title or "Query (left) and its nearest neighbours; red: another label")
+    fig.tight_layout()
+    return fig
 
 
 def animate_embeddings(snapshots, labels, *, title: str = "Embedding", classes=None,

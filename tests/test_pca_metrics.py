@@ -91,3 +91,16 @@ def test_retrieval_and_knn():
 
 def test_bits_per_dim():
     assert metrics.bits_per_dim(784 * math.log(2)) == pytest.approx(1.0)
+
+
+def test_code_sensitivity_ignores_the_scale_of_the_codes():
+    x = torch.rand(50, 1, 28, 28)
+    e = 0.01 * torch.randn_like(x)
+    w = torch.randn(784, 8)
+    f = lambda images: images.flatten(1) @ w  # noqa: E731
+    base = metrics.code_sensitivity(f(x), f(x + e), e)
+    scaled = metrics.code_sensitivity(10 * f(x), 10 * f(x + e), e)
+    assert base > 0 and abs(scaled - base) < 1e-4 * base
+    assert metrics.code_sensitivity(f(x), f(x), e) == 0.0
+    with pytest.raises(ValueError, match="same number"):
+        metrics.code_sensitivity(f(x), f(x + e), e[:10])

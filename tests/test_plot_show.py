@@ -45,3 +45,16 @@ def test_animation_html_has_frames_and_no_cdn_link():
     html = plot.animation_html(anim).data
     assert "font-awesome" not in html and "http://" not in html and "https://" not in html
     assert html.count("data:image/png;base64") == 3
+
+
+def test_retrieval_figure_frames_the_wrong_neighbours():
+    import matplotlib.pyplot as plt
+
+    queries = torch.rand(2, 1, 28, 28)
+    neighbours = {"pixels": torch.rand(2, 4, 1, 28, 28), "code": torch.rand(2, 4, 1, 28, 28)}
+    correct = {"pixels": torch.tensor([[True, False, True, True], [True] * 4]),
+               "code": torch.tensor([[True] * 4, [False, False, True, True]])}
+    fig = aelib.plot.retrieval(queries, neighbours, correct, title="t")
+    frames = [p for ax in fig.axes for p in ax.patches]
+    assert len(fig.axes) == 2 and len(frames) == 3
+    plt.close(fig)

@@ -3,5 +3,8 @@ autoencoders add ``encode``, ``decode`` and ``forward`` (reconstruction). Every 
 constructible with no arguments (defaults suit 28x28 MNIST)."""
 
 from .autoencoder import Autoencoder, LinearAutoencoder, mlp
+from .document import DocumentAutoencoder
+from .robust import ContractiveAutoencoder, DenoisingAutoencoder, jacobian_norm2
 
-__all__ = ["Autoencoder", "LinearAutoencoder", "mlp"]
+__all__ = ["Autoencoder", "ContractiveAutoencoder", "DenoisingAutoencoder", "DocumentAutoencoder",
+           "LinearAutoencoder", "jacobian_norm2", "mlp"]

@@ -1,0 +1,59 @@
+"""An autoencoder for documents given as word counts (Hinton & Salakhutdinov's retrieval task)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from .autoencoder import mlp
+
+
+class DocumentAutoencoder(nn.Module):
+    """Word counts x (N, V) -> code (N, k) -> a distribution over the V words.
+
+    The encoder reads log(1 + counts), with dropout on the input while training (a denoising
+    autoencoder over words); the decoder ends in a softmax. The loss is the cross-entropy
+    between the document's word frequencies and the decoded distribution, i.e. the negative
+    log-likelihood per word of a multinomial, averaged over documents.
+    """
+
+    def __init__(self, vocabulary_size: int = 2000, dims: Sequence[int] = (256, 10),
+                 input_dropout: float = 0.3):
+        super().__init__()
+        if not 0 <= input_dropout < 1:
+            raise ValueError(f"input_dropout must be in [0, 1), got {input_dropout}")
+        self.vocabulary_size = vocabulary_size
+        self.dropout = nn.Dropout(input_dropout)
+        self.encoder = mlp((vocabulary_size, *dims))
+        self.decoder = mlp((*dims[::-1], vocabulary_size))
+
+    @property
+    def code_size(self) -> int:
+        return self.encoder[-1].out_features
+
+    def _check(self, x: Tensor) -> None:
+        if x.dim() != 2 or x.shape[1] != self.vocabulary_size:
+            raise ValueError(f"expected word counts of shape (N, {self.vocabulary_size}),"
+                             f" got {tuple(x.shape)}")
+        if (x < 0).any():
+            raise ValueError("word counts must be >= 0")
+
+    def encode(self, x: Tensor) -> Tensor:
+        """(N, V) counts -> (N, k) codes."""
+        self._check(x)
+        return self.encoder(self.dropout(torch.log1p(x)))
+
+    def decode(self, z: Tensor) -> Tensor:
+        """(N, k) codes -> (N, V) word probabilities (rows sum to 1)."""
+        return self.decoder(z).softmax(dim=1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.decode(self.encode(x))
+
+    def loss(self, x: Tensor) -> Tensor:
+        """Cross-entropy (nats per word) between word frequencies and the decoded distribution."""
+        frequencies = x / x.sum(1, keepdim=True).clamp_min(1)
+        log_probs = self.decoder(self.encode(x)).log_softmax(dim=1)
+        return -(frequencies * log_probs).sum(1).mean()

@@ -1,0 +1,117 @@
+"""Autoencoders whose codes are made robust: denoising (Vincent et al. 2008/2010) and
+contractive (Rifai et al. 2011)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+
+from ..metrics import squared_error
+from .autoencoder import IMAGE_SHAPE, Autoencoder
+
+
+class DenoisingAutoencoder(nn.Module):
+    """Trains ``autoencoder`` to rebuild the clean x (N,1,28,28) from a corrupted copy.
+
+    ``kind`` is ``"gaussian"`` (add noise of standard deviation ``level``, clip to [0, 1]) or
+    ``"masking"`` (set a random fraction ``level`` of the pixels to 0: dropout on the input,
+    without dropout's rescaling). A pair ``level=(low, high)`` draws each image's level
+    uniformly from that range, so that one model serves a range of noise levels.
+    Corruption happens only in ``loss``; ``encode``, ``decode`` and ``forward`` are the wrapped
+    model's, applied to whatever they are given.
+    """
+
+    def __init__(self, autoencoder: nn.Module | None = None, kind: str = "gaussian",
+                 level: float | tuple[float, float] = 0.5):
+        super().__init__()
+        if kind not in ("gaussian", "masking"):
+            raise ValueError(f"kind must be 'gaussian' or 'masking', got {kind!r}")
+        low, high = (level, level) if isinstance(level, (int, float)) else level
+        if not 0 <= low <= high or (kind == "masking" and high >= 1):
+            raise ValueError(f"level must be >= 0 (and < 1 for masking), a number or a pair"
+                             f" (low, high) with low <= high; got {level!r}")
+        self.autoencoder = autoencoder if autoencoder is not None else Autoencoder()
+        self.kind, self.level = kind, (float(low), float(high))
+
+    def corrupt(self, x: Tensor) -> Tensor:
+        """A corrupted copy of x, same shape; each image gets its own level."""
+        low, high = self.level
+        level = low + (high - low) * torch.rand(len(x), *[1] * (x.dim() - 1), device=x.device)
+        if self.kind == "gaussian":
+            return (x + level * torch.randn_like(x)).clamp(0, 1)
+        return x * (torch.rand_like(x) >= level)
+
+    def encode(self, x: Tensor) -> Tensor:
+        return self.autoencoder.encode(x)
+
+    def decode(self, z: Tensor) -> Tensor:
+        return self.autoencoder.decode(z)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.autoencoder(x)
+
+    def loss(self, x: Tensor) -> Tensor:
+        """Squared error between the reconstruction of corrupt(x) and the clean x, batch mean."""
+        return squared_error(self.autoencoder(self.corrupt(x)), x).mean()
+
+
+class ContractiveAutoencoder(nn.Module):
+    """One hidden layer of sigmoid units, h = sigmoid(W x + b), decoded by sigmoid(W' h + c).
+
+    The loss adds ``contraction`` times the squared Frobenius norm of the encoder's Jacobian
+    dh/dx (Rifai et al. 2011). For this encoder it has a closed form,
+    ||J||_F^2 = sum_j (h_j (1 - h_j))^2 sum_i W_ji^2, one matrix product per batch.
+    ``contraction=0`` is a plain one-layer autoencoder of the same shape.
+    """
+
+    def __init__(self, n_hidden: int = 256, contraction: float = 0.1, n_inputs: int = 784):
+        super().__init__()
+        if contraction < 0:
+            raise ValueError(f"contraction must be >= 0, got {contraction}")
+        self.contraction = contraction
+        self.encoder = nn.Linear(n_inputs, n_hidden)
+        self.decoder = nn.Linear(n_hidden, n_inputs)
+
+    @property
+    def code_size(self) -> int:
+        return self.encoder.out_features
+
+    def encode(self, x: Tensor) -> Tensor:
+        """(N,1,28,28) -> (N, n_hidden) in (0, 1)."""
+        return torch.sigmoid(self.encoder(x.flatten(1)))
+
+    def decode(self, h: Tensor) -> Tensor:
+        """(N, n_hidden) -> (N,1,28,28) in (0, 1)."""
+        return torch.sigmoid(self.decoder(h)).view(-1, *IMAGE_SHAPE)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.decode(self.encode(x))
+
+    def jacobian_norm2(self, x: Tensor, h: Tensor | None = None) -> Tensor:
+        """||dh/dx||_F^2 per example, (N,), in closed form."""
+        h = self.encode(x) if h is None else h
+        return (h * (1 - h)).pow(2) @ self.encoder.weight.pow(2).sum(1)
+
+    def loss(self, x: Tensor) -> Tensor:
+        h = self.encode(x)
+        loss = squared_error(self.decode(h), x)
+        if self.contraction:
+            loss = loss + self.contraction * self.jacobian_norm2(x, h)
+        return loss.mean()
+
+
+def jacobian_norm2(encode: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
+    """||d encode(x) / dx||_F^2 per example, (N,), by automatic differentiation.
+
+    The general form, for any encoder that maps each example on its own (no batch norm in
+    training mode): one Jacobian per example with ``torch.func.jacrev``, vectorised by ``vmap``.
+    Costs about code_size backward passes; the closed form of ``ContractiveAutoencoder`` is
+    much cheaper for one sigmoid layer.
+    """
+    def single(example: Tensor) -> Tensor:
+        return encode(example.unsqueeze(0)).squeeze(0)
+
+    jacobians = torch.func.vmap(torch.func.jacrev(single))(x)  # (N, k, *x.shape[1:])
+    return jacobians.pow(2).flatten(1).sum(1)

@@ -1,0 +1,34 @@
+"""Models that several chapters use, each trained one way and shared through the model cache.
+
+Chapter 2 trains them (``retrain=True``) and later chapters load them; on a cache miss a later
+chapter trains them itself with the same recipe, so every chapter also runs on its own.
+"""
+
+from __future__ import annotations
+
+from torch import Tensor
+
+from . import cache, config, data
+from .models import Autoencoder
+from .train import History, fit
+
+DEEP_AE_DIMS = (784, 1000, 500, 250, 30)
+
+
+def deep_autoencoder(x: Tensor, x_val: Tensor | None = None, *,
+                     retrain: bool = False) -> tuple[Autoencoder, History | None]:
+    """Chapter 2's deep autoencoder 784-1000-500-250-30 (Hinton & Salakhutdinov 2006), trained
+    on images ``x`` (N, 1, 28, 28) from random initialisation: AdamW, one-cycle schedule,
+    weight decay 1e-4 and random shifts of up to 2 pixels; 2,200 steps of 256 (quick: 250)."""
+    steps = config.budget(full=2200, quick=250)
+    recipe = {"dims": DEEP_AE_DIMS, "steps": steps, "batch_size": 256, "lr": 3e-3,
+              "weight_decay": 1e-4, "schedule": "onecycle", "max_shift": 2,
+              "data": cache.fingerprint(x)}
+
+    def train(model: Autoencoder) -> History:
+        return fit(model, x, steps=steps, batch_size=256, lr=3e-3, weight_decay=1e-4,
+                   schedule="onecycle", augment=data.augment(max_shift=2), x_val=x_val,
+                   desc="deep AE 784-1000-500-250-30")
+
+    return cache.load_or_train("deep-ae", lambda: Autoencoder(DEEP_AE_DIMS), train, recipe,
+                               retrain=retrain)
