@@ -35,3 +35,12 @@ def test_loss_is_mean_per_image_sum_of_squares():
 def test_mlp_needs_two_sizes():
     with pytest.raises(ValueError, match="at least two sizes"):
         models.mlp([784])
+
+
+def test_every_model_class_constructs_without_arguments_and_has_a_loss():
+    exported = [getattr(models, name) for name in models.__all__]
+    classes = [obj for obj in exported if isinstance(obj, type) and issubclass(obj, torch.nn.Module)]
+    assert len(classes) >= 7
+    for cls in classes:
+        model = cls()
+        assert callable(model.loss) and callable(model.encode) and callable(model.decode), cls.__name__

@@ -3,8 +3,9 @@ autoencoders add ``encode``, ``decode`` and ``forward`` (reconstruction). Every 
 constructible with no arguments (defaults suit 28x28 MNIST)."""
 
 from .autoencoder import Autoencoder, LinearAutoencoder, mlp
+from .conv import ConvAutoencoder, ConvLayerAutoencoder
 from .document import DocumentAutoencoder
 from .robust import ContractiveAutoencoder, DenoisingAutoencoder, jacobian_norm2
 
-__all__ = ["Autoencoder", "ContractiveAutoencoder", "DenoisingAutoencoder", "DocumentAutoencoder",
-           "LinearAutoencoder", "jacobian_norm2", "mlp"]
+__all__ = ["Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder", "ConvLayerAutoencoder",
+           "DenoisingAutoencoder", "DocumentAutoencoder", "LinearAutoencoder", "jacobian_norm2", "mlp"]
