@@ -1,11 +1,14 @@
 """Pure ``nn.Module`` models. Each has ``loss(x)`` (its training objective, a batch mean);
-autoencoders add ``encode``, ``decode`` and ``forward`` (reconstruction). Every class is
-constructible with no arguments (defaults suit 28x28 MNIST)."""
+autoencoders add ``encode``, ``decode`` and ``forward`` (reconstruction); density models add
+``nll(x)`` (nats per example) and ``sample(n)``. Every class is constructible with no
+arguments (defaults suit 28x28 MNIST)."""
 
 from .autoencoder import Autoencoder, LinearAutoencoder, mlp
+from .autoregressive import IndependentPixels, PixelCNN, RowLSTM
 from .conv import ConvAutoencoder, ConvLayerAutoencoder
 from .document import DocumentAutoencoder
 from .robust import ContractiveAutoencoder, DenoisingAutoencoder, jacobian_norm2
 
 __all__ = ["Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder", "ConvLayerAutoencoder",
-           "DenoisingAutoencoder", "DocumentAutoencoder", "LinearAutoencoder", "jacobian_norm2", "mlp"]
+           "DenoisingAutoencoder", "DocumentAutoencoder", "IndependentPixels", "LinearAutoencoder",
+           "PixelCNN", "RowLSTM", "jacobian_norm2", "mlp"]

@@ -1,0 +1,230 @@
+"""Autoregressive models of binary 28x28 images: p(x) = prod_i p(x_i | x_<i) in raster order.
+
+Every model maps binary images x (N, 1, 28, 28) to logits (N, 1, 28, 28) where the logit of
+pixel i depends only on the pixels before i (the rows above, and the same row to the left);
+the unit tests check this with exact gradients. ``nll(x)`` is the exact negative
+log-likelihood in nats per image, ``sample(n)`` draws images pixel by pixel, batched.
+
+- ``IndependentPixels``: one Bernoulli per pixel, no dependence at all: the floor to beat.
+- ``PixelCNN``: masked convolutions (mask A in the first layer, B after); all conditionals in
+  one parallel pass (van den Oord et al. 2016).
+- ``RowLSTM``: a PixelRNN: a masked input-to-state convolution along each row and a recurrent
+  state-to-state convolution from the row above, one row at a time (van den Oord et al. 2016).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .autoencoder import IMAGE_SHAPE
+
+H, W = IMAGE_SHAPE[1:]
+
+
+def check_binary(x: Tensor) -> None:
+    if not isinstance(x, Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
+        shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+        raise ValueError(f"expected binary images (N, 1, 28, 28), got {shape}")
+    if ((x != 0) & (x != 1)).any():
+        raise ValueError("these models are Bernoulli: x must be binary (0/1); use aelib.data.binarize(x)")
+
+
+class MaskedConv2d(nn.Conv2d):
+    """A convolution that sees only the pixels before the centre in raster order.
+
+    Mask ``"A"`` (first layer) also hides the centre pixel itself; mask ``"B"`` (later layers,
+    whose centre feature already depends only on earlier pixels) lets it through.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 mask: str = "B"):
+        kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+        super().__init__(in_channels, out_channels, (kh, kw), padding=(kh // 2, kw // 2))
+        if mask not in ("A", "B"):
+            raise ValueError(f"mask must be 'A' or 'B', got {mask!r}")
+        allowed = torch.ones(kh, kw)
+        allowed[kh // 2, kw // 2 + (mask == "B"):] = 0  # the centre row: right of (or from) the centre
+        allowed[kh // 2 + 1:] = 0  # rows below the centre
+        self.register_buffer("mask", allowed[None, None])
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+
+class _Autoregressive(nn.Module):
+    """nll, loss and batched pixel-by-pixel sampling for a model with ``logits(x)``."""
+
+    def logits(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def _conditional(self, x: Tensor, r: int, c: int) -> Tensor:
+        """Logit (N,) of pixel (r, c) given the pixels before it in ``x``; subclasses make it cheap."""
+        return self.logits(x)[:, 0, r, c]
+
+    def _begin_sampling(self) -> None:
+        """Forget any state cached by an earlier call of ``sample``."""
+
+    def nll(self, x: Tensor) -> Tensor:
+        """Negative log-likelihood of each binary image in nats, (N,)."""
+        check_binary(x)
+        return F.binary_cross_entropy_with_logits(self.logits(x), x, reduction="none").flatten(1).sum(1)
+
+    def loss(self, x: Tensor) -> Tensor:
+        """Mean negative log-likelihood (nats per image)."""
+        return self.nll(x).mean()
+
+    @torch.no_grad()
+    def sample(self, n: int = 16, *, given: Tensor | None = None, start_row: int = 0,
+               generator: torch.Generator | None = None, snapshots: list | None = None) -> Tensor:
+        """Draw ``n`` binary images (N, 1, 28, 28), pixel by pixel, all ``n`` at once.
+
+        With ``given`` (n binary images) rows ``< start_row`` are copied from it and the rest
+        is sampled: completions. If ``snapshots`` is a list, a CPU copy of the batch is appended
+        after every sampled row (for animations).
+        """
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}")
+        if not 0 <= start_row <= H:
+            raise ValueError(f"start_row must be in 0..{H}, got {start_row}")
+        device = next(self.parameters()).device
+        x = torch.zeros(n, *IMAGE_SHAPE, device=device)
+        if given is not None:
+            check_binary(given)
+            if len(given) != n:
+                raise ValueError(f"given holds {len(given)} images but n is {n}")
+            x[:, :, :start_row] = given[:, :, :start_row].to(device)
+        was_training = self.training
+        self.eval()
+        self._begin_sampling()
+        for r in range(start_row, H):
+            for c in range(W):
+                p = torch.sigmoid(self._conditional(x, r, c))
+                u = torch.rand(n, generator=generator).to(device)
+                x[:, 0, r, c] = (u < p).float()
+            if snapshots is not None:
+                snapshots.append(x.cpu().clone())
+        self.train(was_training)
+        return x
+
+
+class IndependentPixels(_Autoregressive):
+    """p(x) = prod_i Bernoulli(x_i; sigmoid(theta_i)): every pixel on its own."""
+
+    def __init__(self):
+        super().__init__()
+        self.theta = nn.Parameter(torch.zeros(1, *IMAGE_SHAPE))
+
+    def logits(self, x: Tensor) -> Tensor:
+        return self.theta.expand(len(x), -1, -1, -1)
+
+    def _conditional(self, x: Tensor, r: int, c: int) -> Tensor:
+        return self.theta[0, 0, r, c].expand(len(x))
+
+
+class PixelCNN(_Autoregressive):
+    """A 7x7 mask-A convolution, ``layers - 1`` 3x3 mask-B convolutions (ReLU between), then
+    two 1x1 convolutions to one logit per pixel. Each logit sees a region of the rows above
+    (``rows_needed`` of them) with a blind spot to the upper right."""
+
+    def __init__(self, channels: int = 64, layers: int = 7):
+        super().__init__()
+        if layers < 1 or channels < 1:
+            raise ValueError(f"need layers >= 1 and channels >= 1, got {layers} and {channels}")
+        stack: list[nn.Module] = [MaskedConv2d(1, channels, 7, "A")]
+        for _ in range(layers - 1):
+            stack += [nn.ReLU(), MaskedConv2d(channels, channels, 3, "B")]
+        stack += [nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, 1, 1)]
+        self.net = nn.Sequential(*stack)
+        self.rows_needed = 3 + (layers - 1)  # receptive field above the current row
+
+    def logits(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+    def _conditional(self, x: Tensor, r: int, c: int) -> Tensor:
+        # Only rows r - rows_needed .. r influence row r: run the network on that crop.
+        top = max(0, r - self.rows_needed)
+        return self.net(x[:, :, top:r + 1])[:, 0, -1, c]
+
+
+class RowLSTM(_Autoregressive):
+    """PixelRNN with Row LSTM layers.
+
+    A 7x7 mask-A convolution turns the image into features. Each Row LSTM layer computes its
+    gates as (input-to-state) a 1x3 mask-B convolution of the features along the row, for all
+    rows at once, plus (state-to-state) a width-3 convolution of the hidden state of the row
+    above, one row after the other. Two 1x1 convolutions map the last hidden states to logits.
+    """
+
+    def __init__(self, hidden: int = 32, layers: int = 1, channels: int = 32):
+        super().__init__()
+        if min(hidden, layers, channels) < 1:
+            raise ValueError(f"hidden, layers and channels must be >= 1, got {hidden}, {layers}, {channels}")
+        self.hidden = hidden
+        self.inp = MaskedConv2d(1, channels, 7, "A")
+        self.input_to_state = nn.ModuleList(
+            MaskedConv2d(channels if i == 0 else hidden, 4 * hidden, (1, 3), "B") for i in range(layers))
+        self.state_to_state = nn.ModuleList(
+            nn.Conv1d(hidden, 4 * hidden, 3, padding=1) for _ in range(layers))
+        self.out = nn.Sequential(nn.ReLU(), nn.Conv2d(hidden, channels, 1), nn.ReLU(),
+                                 nn.Conv2d(channels, 1, 1))
+        self._cache: dict | None = None
+
+    @staticmethod
+    def _step(gates: Tensor, cell: Tensor) -> tuple[Tensor, Tensor]:
+        i, f, o, g = gates.chunk(4, dim=1)
+        cell = torch.sigmoid(f) * cell + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(cell), cell
+
+    def _layer(self, k: int, features: Tensor) -> Tensor:
+        """Row LSTM layer k over features (N, C, H, W) -> hidden states (N, hidden, H, W)."""
+        n, _, h, w = features.shape
+        x_gates = self.input_to_state[k](features)  # (N, 4h, H, W), all rows in parallel
+        state = features.new_zeros(n, self.hidden, w)
+        cell = features.new_zeros(n, self.hidden, w)
+        rows = []
+        for r in range(h):  # the recurrence: row r sees the state of row r - 1
+            state, cell = self._step(x_gates[:, :, r] + self.state_to_state[k](state), cell)
+            rows.append(state)
+        return torch.stack(rows, dim=2)
+
+    def logits(self, x: Tensor) -> Tensor:
+        h = self.inp(x)
+        for k in range(len(self.input_to_state)):
+            h = self._layer(k, h)
+        return self.out(h)
+
+    def _begin_sampling(self) -> None:
+        self._cache = None
+
+    def _row(self, x: Tensor, r: int, states: list) -> tuple[Tensor, list]:
+        """Every layer on image row r, given each layer's (state, cell) after row r - 1.
+
+        Returns the last layer's hidden states for row r (N, hidden, 1, W) and the new states.
+        """
+        h = self.inp(x[:, :, max(0, r - 3):r + 1])[:, :, -1:]  # the 7x7 mask-A conv sees 3 rows up
+        new_states = []
+        for k, (state, cell) in enumerate(states):
+            gates = self.input_to_state[k](h)[:, :, 0] + self.state_to_state[k](state)
+            state, cell = self._step(gates, cell)
+            new_states.append((state, cell))
+            h = state.unsqueeze(2)
+        return h, new_states
+
+    def _conditional(self, x: Tensor, r: int, c: int) -> Tensor:
+        # The states after row r - 1 are cached (rows before r are final while sampling row r);
+        # for each pixel only row r is recomputed.
+        if self._cache is None or self._cache["row"] != r - 1:
+            self._bring_cache_to(x, r - 1)
+        h, _ = self._row(x, r, self._cache["states"])
+        return self.out(h)[:, 0, 0, c]
+
+    def _bring_cache_to(self, x: Tensor, row: int) -> None:
+        """Make the cache hold every layer's (state, cell) after ``row`` (row -1: zeros)."""
+        if self._cache is None or self._cache["row"] > row:
+            zeros = x.new_zeros(len(x), self.hidden, W)
+            self._cache = {"row": -1, "states": [(zeros, zeros)] * len(self.input_to_state)}
+        while self._cache["row"] < row:
+            next_row = self._cache["row"] + 1
+            self._cache = {"row": next_row, "states": self._row(x, next_row, self._cache["states"])[1]}
