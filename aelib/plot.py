@@ -30,11 +30,8 @@ def _to_numpy_images(images: Tensor) -> np.ndarray:
     return images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
 
 
-def image_grid(images: Tensor, *, nrow: int = 8, title: str | None = None,
-               row_labels: Sequence[str] | None = None, ax=None, vmin: float = 0.0,
-               vmax: float = 1.0, cmap: str = "gray"):
-    """Images (N, C, H, W) in a grid of ``nrow`` per row, one shared axes. Returns the axes."""
-    arr = _to_numpy_images(images)
+def _grid_canvas(arr: np.ndarray, nrow: int) -> np.ndarray:
+    """Images (N, H, W, C) tiled ``nrow`` per row with 1-pixel NaN gaps: (rows, cols, C)."""
     n, h, w, c = arr.shape
     ncol = min(nrow, n)
     nrows = int(np.ceil(n / ncol))
@@ -42,6 +39,18 @@ def image_grid(images: Tensor, *, nrow: int = 8, title: str | None = None,
     for i in range(n):
         r, col = divmod(i, ncol)
         canvas[r * (h + 1): r * (h + 1) + h, col * (w + 1): col * (w + 1) + w] = arr[i]
+    return canvas
+
+
+def image_grid(images: Tensor, *, nrow: int = 8, title: str | None = None,
+               row_labels: Sequence[str] | None = None, ax=None, vmin: float = 0.0,
+               vmax: float = 1.0, cmap: str = "gray"):
+    """Images (N, C, H, W) in a grid of ``nrow`` per row, one shared axes. Returns the axes."""
+    arr = _to_numpy_images(images)
+    canvas = _grid_canvas(arr, nrow)
+    n, h, w, c = arr.shape
+    ncol = min(nrow, n)
+    nrows = int(np.ceil(n / ncol))
     if ax is None:
         _, ax = plt.subplots(figsize=(max(2.0, 0.8 * ncol), max(1.0, 0.8 * nrows + 0.4)))
     shown = canvas[..., 0] if c == 1 else canvas
@@ -167,6 +176,28 @@ def animate_embeddings(snapshots, labels, *, title: str = "Embedding", classes=N
         return (points,)
 
     anim = FuncAnimation(fig, draw, frames=len(snapshots), interval=interval, blit=False)
+    plt.close(fig)
+    return anim
+
+
+def animate_images(frames: Sequence[Tensor], *, nrow: int = 8, title: str = "Frame",
+                   interval: int = 120):
+    """A matplotlib animation of a grid of images changing over time, e.g. images being
+    generated row by row. ``frames`` is a list of (N, C, H, W) tensors, one per frame."""
+    from matplotlib.animation import FuncAnimation
+
+    if not frames:
+        raise ValueError("frames is empty: pass at least one (N, C, H, W) tensor")
+    ax = image_grid(frames[0], nrow=nrow, title=f"{title} 1/{len(frames)}")
+    fig, shown = ax.figure, ax.images[0]
+
+    def draw(frame):
+        canvas = _grid_canvas(_to_numpy_images(frames[frame]), nrow)
+        shown.set_data(canvas[..., 0] if canvas.shape[-1] == 1 else canvas)
+        ax.set_title(f"{title} {frame + 1}/{len(frames)}")
+        return (shown,)
+
+    anim = FuncAnimation(fig, draw, frames=len(frames), interval=interval, blit=False)
     plt.close(fig)
     return anim
 

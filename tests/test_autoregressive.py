@@ -86,3 +86,11 @@ def test_bad_input_is_explained():
         model.sample(3, given=torch.zeros(2, 1, 28, 28), start_row=5)
     with pytest.raises(ValueError, match="mask"):
         ar.MaskedConv2d(1, 1, 3, "C")
+
+
+@pytest.mark.parametrize("name", ["pixelcnn", "rowlstm"])
+def test_start_at_independent_sets_the_per_pixel_bias(name):
+    model = SMALL[name]()
+    x = torch.bernoulli(torch.full((8, 1, 28, 28), 0.2))
+    model.start_at_independent(x)
+    torch.testing.assert_close(model.pixel_bias, torch.logit((x.sum(0, keepdim=True) + 1) / 10))

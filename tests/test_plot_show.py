@@ -58,3 +58,12 @@ def test_retrieval_figure_frames_the_wrong_neighbours():
     frames = [p for ax in fig.axes for p in ax.patches]
     assert len(fig.axes) == 2 and len(frames) == 3
     plt.close(fig)
+
+
+def test_image_animation_has_one_frame_per_tensor_and_no_cdn_link():
+    frames = [torch.rand(4, 1, 28, 28) for _ in range(3)]
+    anim = aelib.plot.animate_images(frames, nrow=2, title="row")
+    html = aelib.plot.animation_html(anim).data
+    assert "font-awesome" not in html and html.count("frames[") >= 3
+    with pytest.raises(ValueError, match="empty"):
+        aelib.plot.animate_images([])

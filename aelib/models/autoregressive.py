@@ -66,6 +66,14 @@ class _Autoregressive(nn.Module):
     def _begin_sampling(self) -> None:
         """Forget any state cached by an earlier call of ``sample``."""
 
+    @torch.no_grad()
+    def start_at_independent(self, x: Tensor) -> None:
+        """Start from the independent-pixel solution: set the per-pixel output bias to
+        logit(fraction of images in ``x`` (N, 1, 28, 28) with that pixel on), smoothed by one on
+        and one off image. Training then starts at the baseline's likelihood, not at p = 1/2."""
+        check_binary(x)
+        self.pixel_bias.copy_(torch.logit((x.float().sum(0, keepdim=True) + 1) / (len(x) + 2)))
+
     def nll(self, x: Tensor) -> Tensor:
         """Negative log-likelihood of each binary image in nats, (N,)."""
         check_binary(x)
@@ -125,7 +133,8 @@ class IndependentPixels(_Autoregressive):
 
 class PixelCNN(_Autoregressive):
     """A 7x7 mask-A convolution, ``layers - 1`` 3x3 mask-B convolutions (ReLU between), then
-    two 1x1 convolutions to one logit per pixel. Each logit sees a region of the rows above
+    two 1x1 convolutions to one logit per pixel, plus a learned per-pixel offset
+    (``pixel_bias``; see ``start_at_independent``). Each logit sees a region of the rows above
     (``rows_needed`` of them) with a blind spot to the upper right."""
 
     def __init__(self, channels: int = 64, layers: int = 7):
@@ -137,15 +146,21 @@ class PixelCNN(_Autoregressive):
             stack += [nn.ReLU(), MaskedConv2d(channels, channels, 3, "B")]
         stack += [nn.ReLU(), nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, 1, 1)]
         self.net = nn.Sequential(*stack)
+        self.pixel_bias = nn.Parameter(torch.zeros(1, *IMAGE_SHAPE))  # one learned offset per pixel
         self.rows_needed = 3 + (layers - 1)  # receptive field above the current row
 
     def logits(self, x: Tensor) -> Tensor:
-        return self.net(x)
+        return self.net(x) + self.pixel_bias
+
 
     def _conditional(self, x: Tensor, r: int, c: int) -> Tensor:
-        # Only rows r - rows_needed .. r influence row r: run the network on that crop.
-        top = max(0, r - self.rows_needed)
-        return self.net(x[:, :, top:r + 1])[:, 0, -1, c]
+        # Only rows r - R .. r and columns c - R .. c + R reach pixel (r, c) (R = rows_needed):
+        # run the network on that crop. Zero padding at the crop's edges touches nothing that
+        # reaches (r, c), so the result is exact.
+        reach = self.rows_needed
+        top, left = max(0, r - reach), max(0, c - reach)
+        crop = x[:, :, top:r + 1, left:c + reach + 1]
+        return self.net(crop)[:, 0, -1, c - left] + self.pixel_bias[0, 0, r, c]
 
 
 class RowLSTM(_Autoregressive):
@@ -154,7 +169,8 @@ class RowLSTM(_Autoregressive):
     A 7x7 mask-A convolution turns the image into features. Each Row LSTM layer computes its
     gates as (input-to-state) a 1x3 mask-B convolution of the features along the row, for all
     rows at once, plus (state-to-state) a width-3 convolution of the hidden state of the row
-    above, one row after the other. Two 1x1 convolutions map the last hidden states to logits.
+    above, one row after the other. Two 1x1 convolutions map the last hidden states to logits,
+    plus a learned per-pixel offset (``pixel_bias``; see ``start_at_independent``).
     """
 
     def __init__(self, hidden: int = 32, layers: int = 1, channels: int = 32):
@@ -169,6 +185,7 @@ class RowLSTM(_Autoregressive):
             nn.Conv1d(hidden, 4 * hidden, 3, padding=1) for _ in range(layers))
         self.out = nn.Sequential(nn.ReLU(), nn.Conv2d(hidden, channels, 1), nn.ReLU(),
                                  nn.Conv2d(channels, 1, 1))
+        self.pixel_bias = nn.Parameter(torch.zeros(1, *IMAGE_SHAPE))  # one learned offset per pixel
         self._cache: dict | None = None
 
     @staticmethod
@@ -193,7 +210,7 @@ class RowLSTM(_Autoregressive):
         h = self.inp(x)
         for k in range(len(self.input_to_state)):
             h = self._layer(k, h)
-        return self.out(h)
+        return self.out(h) + self.pixel_bias
 
     def _begin_sampling(self) -> None:
         self._cache = None
@@ -218,7 +235,7 @@ class RowLSTM(_Autoregressive):
         if self._cache is None or self._cache["row"] != r - 1:
             self._bring_cache_to(x, r - 1)
         h, _ = self._row(x, r, self._cache["states"])
-        return self.out(h)[:, 0, 0, c]
+        return self.out(h)[:, 0, 0, c] + self.pixel_bias[0, 0, r, c]
 
     def _bring_cache_to(self, x: Tensor, row: int) -> None:
         """Make the cache hold every layer's (state, cell) after ``row`` (row -1: zeros)."""
