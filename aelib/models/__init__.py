@@ -8,7 +8,8 @@ from .autoregressive import IndependentPixels, PixelCNN, RowLSTM
 from .conv import ConvAutoencoder, ConvLayerAutoencoder
 from .document import DocumentAutoencoder
 from .robust import ContractiveAutoencoder, DenoisingAutoencoder, jacobian_norm2
+from .vae import VAE
 
 __all__ = ["Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder", "ConvLayerAutoencoder",
            "DenoisingAutoencoder", "DocumentAutoencoder", "IndependentPixels", "LinearAutoencoder",
-           "PixelCNN", "RowLSTM", "jacobian_norm2", "mlp"]
+           "PixelCNN", "RowLSTM", "VAE", "jacobian_norm2", "mlp"]
