@@ -57,10 +57,13 @@ class VAE(nn.Module):
             raise ValueError(f"expected binary data of shape (N, {self.n_inputs})")
         return x.flatten(1)
 
+    def _posterior(self, flat: Tensor) -> tuple[Tensor, Tensor]:
+        mean, log_var = self.encoder(flat).chunk(2, dim=-1)
+        return mean, log_var.clamp(-12, 8)
+
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Binary x -> (m, sigma): mean and log variance of q(z|x), each (N, latent)."""
-        mean, log_var = self.encoder(self._flat(x)).chunk(2, dim=-1)
-        return mean, log_var.clamp(-12, 8)
+        return self._posterior(self._flat(x))
 
     def decoder_logits(self, z: Tensor) -> Tensor:
         """(..., latent) -> Bernoulli logits (..., n_inputs)."""
@@ -75,29 +78,29 @@ class VAE(nn.Module):
         """Reconstruction: the decoded mean code, as pixel probabilities."""
         return self.decode(self.encode(x)[0])
 
-    def log_weights(self, x: Tensor, k: int) -> Tensor:
-        """log p(x, z_j) - log q(z_j | x) for k codes z_j ~ q(z|x) per example: (k, N).
-
-        The codes are drawn by reparameterisation, z = m + exp(sigma / 2) * e, so gradients flow
-        to the encoder through m and sigma.
-        """
-        if not isinstance(k, int) or k < 1:
-            raise ValueError(f"k (samples per example) must be an integer >= 1, got {k!r}")
+    def _sample_codes(self, x: Tensor, k: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """k codes per example by reparameterisation, z = m + exp(sigma / 2) * e, so gradients
+        flow to the encoder through m and sigma. Returns m, sigma (N, latent), z (k, N, latent)
+        and log p(x | z) (k, N)."""
         flat = self._flat(x)
-        mean, log_var = self.encode(x)
+        mean, log_var = self._posterior(flat)
         z = mean + (0.5 * log_var).exp() * torch.randn(k, *mean.shape, device=mean.device)
         log_px_z = -F.binary_cross_entropy_with_logits(
             self.decoder_logits(z), flat.expand(k, -1, -1), reduction="none").sum(-1)
+        return mean, log_var, z, log_px_z
+
+    def log_weights(self, x: Tensor, k: int) -> Tensor:
+        """log p(x, z_j) - log q(z_j | x) for k codes z_j ~ q(z|x) per example: (k, N)."""
+        if not isinstance(k, int) or k < 1:
+            raise ValueError(f"k (samples per example) must be an integer >= 1, got {k!r}")
+        mean, log_var, z, log_px_z = self._sample_codes(x, k)
         log_pz = log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
         return log_px_z + log_pz - log_normal(z, mean, log_var)
 
     def elbo(self, x: Tensor) -> Tensor:
         """Evidence lower bound per example (N,) with one sample and the KL in closed form."""
-        flat = self._flat(x)
-        mean, log_var = self.encode(x)
-        z = mean + (0.5 * log_var).exp() * torch.randn_like(mean)
-        log_px_z = -F.binary_cross_entropy_with_logits(self.decoder_logits(z), flat, reduction="none").sum(-1)
-        return log_px_z - gaussian_kl(mean, log_var)
+        mean, log_var, _, log_px_z = self._sample_codes(x, 1)
+        return log_px_z[0] - gaussian_kl(mean, log_var)
 
     def loss(self, x: Tensor) -> Tensor:
         """-ELBO (train_samples = 1) or -IWAE bound with train_samples samples, batch mean."""
