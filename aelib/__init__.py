@@ -3,7 +3,8 @@
 Every chapter starts with ``import aelib; aelib.setup()``. The modules are small enough to
 read top to bottom: ``config`` (mode, budgets, checks), ``data``, ``text``, ``train``,
 ``models``, ``pca``, ``metrics``, ``filters``, ``plot``, ``show``; ``cache`` and ``recipes``
-share trained models between chapters.
+share trained models between chapters; ``widgets`` (imported on use, it needs ipywidgets)
+holds the interactive explorers.
 """
 
 from . import cache, config, data, filters, metrics, models, pca, plot, recipes, text, train, tsne

@@ -68,6 +68,20 @@ def bits_per_dim(nll_nats: Tensor | float, dims: int = 784) -> float:
     return float(torch.as_tensor(nll_nats).mean()) / (dims * math.log(2))
 
 
+def inception_score(probabilities: Tensor) -> float:
+    """exp(E_x KL(p(y|x) || p(y))) from a classifier's class probabilities (N, C) on generated
+    images (Salimans et al. 2016, there with an Inception network; here a digit classifier).
+
+    1 when every image gets the same class distribution (no recognisable, varied digits); C when
+    each image is confidently one class and the classes are used equally.
+    """
+    if probabilities.dim() != 2 or len(probabilities) == 0:
+        raise ValueError(f"probabilities must be (N, classes) with N >= 1, got {tuple(probabilities.shape)}")
+    p = probabilities.double().clamp_min(1e-12)
+    marginal = p.mean(0, keepdim=True)
+    return float((p * (p.log() - marginal.log())).sum(1).mean().exp())
+
+
 def precision_at_k(queries: Tensor, query_labels: Tensor, database: Tensor, database_labels: Tensor,
                    k: int = 10, metric: str = "euclidean") -> float:
     """Fraction of each query's k nearest database items with the query's label, averaged."""

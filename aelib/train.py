@@ -2,7 +2,8 @@
 
 The whole data set lives on the device as one tensor; each epoch draws a random permutation
 and slices it into index batches, so there is no DataLoader and no per-sample Python work.
-A model is trained through its ``loss(x)``; a model with its own
+A model is trained through its ``loss(x)`` (or ``loss(x, y)`` when labels are given, e.g. a
+classifier); a model with its own
 ``train_step(batch, optimizers)`` (e.g. an adversarial autoencoder with two optimizers,
 created by its ``configure_optimizers(lr, weight_decay)``) is driven through that instead.
 """
@@ -51,6 +52,16 @@ class History:
                 f" train {self.train_loss[-1]:.4g}{val})")
 
 
+def _check_labels(y: Tensor | None, x: Tensor | None, arg: str) -> None:
+    if y is None:
+        return
+    if x is None:
+        raise ValueError(f"{arg} was given without the inputs it labels")
+    if not isinstance(y, Tensor) or y.dim() == 0 or len(y) != len(x):
+        got = f"shape {tuple(y.shape)}" if isinstance(y, Tensor) else type(y).__name__
+        raise ValueError(f"{arg} must be a tensor with one label per input ({len(x)}), got {got}")
+
+
 def _check_data(x: Tensor, arg: str) -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{arg} must be a torch.Tensor, got {type(x).__name__}")
@@ -89,12 +100,14 @@ def _progress(total: int, desc: str):
 def fit(
     model: nn.Module,
     x_train: Tensor,
+    y_train: Tensor | None = None,
     *,
     epochs: int | None = None,
     steps: int | None = None,
     batch_size: int = 128,
     lr: float = 1e-3,
     x_val: Tensor | None = None,
+    y_val: Tensor | None = None,
     weight_decay: float = 0.0,
     schedule: str | Callable | None = None,
     augment: Callable[[Tensor], Tensor] | None = None,
@@ -104,6 +117,8 @@ def fit(
     """Train ``model`` on ``x_train`` (N, ...) for ``epochs`` passes or ``steps`` optimizer steps.
 
     Budgets count optimizer steps (``steps``) or passes (``epochs``), exactly one of them.
+    With labels ``y_train`` (N, ...) the loss is ``model.loss(x, y)``, and ``y_val`` labels
+    ``x_val``.
     ``augment`` maps a batch to an augmented batch (on the device). ``schedule`` is ``None``,
     ``"onecycle"``, ``"cosine"`` or a callable ``(optimizer, total_steps) -> scheduler``.
     The model is left in eval mode, on ``device`` (default: the one ``aelib.setup`` chose).
@@ -115,6 +130,13 @@ def fit(
     _check_data(x_train, "x_train")
     if x_val is not None:
         _check_data(x_val, "x_val")
+    _check_labels(y_train, x_train, "y_train")
+    _check_labels(y_val, x_val, "y_val")
+    if (y_train is None) != (y_val is None) and x_val is not None:
+        raise ValueError("give labels for both x_train and x_val, or for neither")
+    if uses_step and y_train is not None:
+        raise ValueError(f"{type(model).__name__} trains through train_step(batch, optimizers),"
+                         " which takes no labels")
     if (epochs is None) == (steps is None):
         raise ValueError("give exactly one budget: epochs=... or steps=...")
     budget = epochs if epochs is not None else steps
@@ -128,6 +150,7 @@ def fit(
     device = torch.device(device) if device is not None else config.DEVICE
     model.to(device)
     x_train = x_train.to(device)
+    y_train = y_train.to(device) if y_train is not None else None
     batches_per_epoch = n // batch_size
     total_steps = steps if steps is not None else epochs * batches_per_epoch
     if uses_step and hasattr(model, "configure_optimizers"):
@@ -145,13 +168,14 @@ def fit(
         order = torch.randperm(n, device=device)
         epoch_losses = []
         for b in range(min(batches_per_epoch, total_steps - step)):
-            batch = x_train[order[b * batch_size:(b + 1) * batch_size]]
+            index = order[b * batch_size:(b + 1) * batch_size]
+            batch = x_train[index]
             if augment is not None:
                 batch = augment(batch)
             if uses_step:
                 loss = model.train_step(batch, optimizers)
             else:
-                loss = model.loss(batch)
+                loss = model.loss(batch) if y_train is None else model.loss(batch, y_train[index])
                 for opt in optimizers:
                     opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -177,7 +201,7 @@ def fit(
         history.step_loss.extend(epoch_losses)
         history.lr.append(last_lr)
         if x_val is not None:
-            history.val_loss.append(evaluate(model, x_val, device=device))
+            history.val_loss.append(evaluate(model, x_val, y_val, device=device))
         history.seconds.append(time.perf_counter() - start)
         if bar is not None:
             postfix = {"loss": f"{history.train_loss[-1]:.4g}"}
@@ -195,17 +219,20 @@ def fit(
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, x: Tensor, *, batch_size: int = 1000,
+def evaluate(model: nn.Module, x: Tensor, y: Tensor | None = None, *, batch_size: int = 1000,
              device: torch.device | str | None = None) -> float:
-    """Mean of ``model.loss`` over ``x`` in eval mode (batches weighted by their size)."""
+    """Mean of ``model.loss`` over ``x`` (and labels ``y``, if given) in eval mode, batches
+    weighted by their size."""
     _check_data(x, "x")
+    _check_labels(y, x, "y")
     was_training = model.training
     model.eval()
     device = torch.device(device) if device is not None else next(model.parameters()).device
     total = 0.0
     for i in range(0, len(x), batch_size):
         batch = x[i:i + batch_size].to(device)
-        total += float(model.loss(batch)) * len(batch)
+        loss = model.loss(batch) if y is None else model.loss(batch, y[i:i + batch_size].to(device))
+        total += float(loss) * len(batch)
     model.train(was_training)
     return total / len(x)
 

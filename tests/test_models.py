@@ -46,4 +46,20 @@ def test_every_model_class_constructs_without_arguments_and_follows_the_protocol
         assert callable(model.loss), cls.__name__
         is_autoencoder = callable(getattr(model, "encode", None)) and callable(getattr(model, "decode", None))
         is_density = callable(getattr(model, "nll", None)) and callable(getattr(model, "sample", None))
-        assert is_autoencoder or is_density, cls.__name__
+        is_classifier = callable(getattr(model, "probabilities", None))
+        assert is_autoencoder or is_density or is_classifier, cls.__name__
+
+
+def test_classifier_trains_on_labels_and_reports_accuracy(digits):
+    from aelib import train
+
+    x, y = digits
+    model = models.Classifier((784, 10))  # logistic regression
+    history = train.fit(model, x[:200], y[:200], steps=60, batch_size=50, lr=1e-2,
+                        x_val=x[200:], y_val=y[200:])
+    assert history.train_loss[-1] < history.train_loss[0] and len(history.val_loss) == len(history.epoch)
+    assert model.accuracy(x[:200], y[:200]) > 0.9
+    probabilities = model.probabilities(x[:5])
+    assert probabilities.shape == (5, 10) and torch.allclose(probabilities.sum(1), torch.ones(5))
+    with pytest.raises(ValueError, match="784 values per example"):
+        model(torch.rand(3, 100))

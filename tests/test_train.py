@@ -134,3 +134,14 @@ def test_predict_batches_and_returns_cpu(digits):
     codes = train.predict(model.encode, x, batch_size=100)
     assert codes.shape == (256, 8) and codes.device.type == "cpu"
     assert torch.allclose(codes, model.encode(x), atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(y_train=torch.zeros(5, dtype=torch.long)), "one label per input"),
+    (dict(y_train=torch.zeros(64, dtype=torch.long), x_val=torch.rand(4, 1, 28, 28)), "for neither"),
+])
+def test_labels_must_match_the_inputs(digits, kwargs, match):
+    from aelib.models import Classifier
+
+    with pytest.raises(ValueError, match=match):
+        train.fit(Classifier(), digits[0][:64], steps=1, batch_size=8, **kwargs)

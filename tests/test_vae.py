@@ -79,3 +79,29 @@ def test_vae_rejects_bad_input():
         models.VAE(n_inputs=5).loss(torch.zeros(2, 4))
     with pytest.raises(ValueError, match="latent"):
         models.VAE(latent=0)
+
+
+def test_pytorch_examples_reference_has_its_architecture():
+    reference = models.VAE.pytorch_examples()
+    # fc1 784-400, fc21 + fc22 400-20 (here one 400-40 layer), fc3 20-400, fc4 400-784
+    assert sum(p.numel() for p in reference.parameters()) == 652_824
+    assert isinstance(reference.encoder[1], torch.nn.ReLU) and reference.latent == 20
+    assert reference.train_samples == 1
+
+
+def test_kl_weight_scales_the_kl_term_only():
+    x = (torch.rand(6, 1, 28, 28) > 0.5).double()
+    plain, no_kl = models.VAE(train_samples=1).double(), models.VAE(train_samples=1, kl_weight=0.0).double()
+    no_kl.load_state_dict(plain.state_dict())
+    torch.manual_seed(3)
+    mean, log_var = plain.encode(x)
+    kl = vae_module.gaussian_kl(mean, log_var).mean()
+    torch.manual_seed(4)
+    with_kl = plain.loss(x)
+    torch.manual_seed(4)
+    without = no_kl.loss(x)
+    torch.testing.assert_close(with_kl - without, kl)
+    with pytest.raises(ValueError, match="kl_weight only applies"):
+        models.VAE(kl_weight=0.5)  # the default trains on the IWAE bound
+    with pytest.raises(ValueError, match="kl_weight must be >= 0"):
+        models.VAE(train_samples=1, kl_weight=float("nan"))

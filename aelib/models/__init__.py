@@ -1,15 +1,16 @@
 """Pure ``nn.Module`` models. Each has ``loss(x)`` (its training objective, a batch mean);
 autoencoders add ``encode``, ``decode`` and ``forward`` (reconstruction); density models add
-``nll(x)`` (nats per example) and ``sample(n)``. Every class is constructible with no
-arguments (defaults suit 28x28 MNIST)."""
+``nll(x)`` (nats per example) and ``sample(n)``; the ``Classifier`` trains on ``loss(x, y)``.
+Every class is constructible with no arguments (defaults suit 28x28 MNIST)."""
 
 from .autoencoder import Autoencoder, LinearAutoencoder, mlp
 from .autoregressive import IndependentPixels, PixelCNN, RowLSTM
+from .classifier import Classifier
 from .conv import ConvAutoencoder, ConvLayerAutoencoder
 from .document import DocumentAutoencoder
 from .robust import ContractiveAutoencoder, DenoisingAutoencoder, jacobian_norm2
 from .vae import VAE
 
-__all__ = ["Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder", "ConvLayerAutoencoder",
+__all__ = ["Autoencoder", "Classifier", "ContractiveAutoencoder", "ConvAutoencoder", "ConvLayerAutoencoder",
            "DenoisingAutoencoder", "DocumentAutoencoder", "IndependentPixels", "LinearAutoencoder",
            "PixelCNN", "RowLSTM", "VAE", "jacobian_norm2", "mlp"]

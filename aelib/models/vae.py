@@ -35,20 +35,35 @@ def log_normal(z: Tensor, mean: Tensor, log_var: Tensor) -> Tensor:
 class VAE(nn.Module):
     """x (N, 1, 28, 28) binary -> q(z|x) = N(m, diag exp(sigma)) -> Bernoulli decoder p(x|z).
 
-    ``hidden`` sets the MLP widths of the encoder (mirrored in the decoder), ELU activations.
-    ``train_samples`` = k > 1 trains on the importance-weighted bound with k samples (IWAE),
-    which is tighter than the ELBO; k = 1 is the ordinary VAE. ``n_inputs`` allows other sizes
-    (the unit tests use tiny ones); images are then (N, n_inputs).
+    ``hidden`` sets the MLP widths of the encoder (mirrored in the decoder), ``activation`` the
+    nonlinearity between them. ``train_samples`` = k > 1 trains on the importance-weighted bound
+    with k samples (IWAE), which is tighter than the ELBO; k = 1 is the ordinary VAE.
+    ``kl_weight`` scales the KL term of the ELBO (k = 1 only): 0 leaves an autoencoder with
+    noisy codes, 1 is the VAE. ``n_inputs`` allows other sizes (the unit tests use tiny ones);
+    images are then (N, n_inputs).
     """
 
     def __init__(self, latent: int = 32, hidden: Sequence[int] = (512, 256), train_samples: int = 5,
-                 n_inputs: int = 784):
+                 n_inputs: int = 784, *, activation: type[nn.Module] = nn.ELU, kl_weight: float = 1.0):
         super().__init__()
         if latent < 1 or train_samples < 1:
             raise ValueError(f"latent and train_samples must be >= 1, got {latent} and {train_samples}")
+        if not kl_weight >= 0:
+            raise ValueError(f"kl_weight must be >= 0, got {kl_weight}")
+        if kl_weight != 1 and train_samples > 1:
+            raise ValueError("kl_weight only applies to the ELBO: use train_samples=1 with it"
+                             f" (got train_samples={train_samples}, kl_weight={kl_weight})")
         self.latent, self.train_samples, self.n_inputs = latent, train_samples, n_inputs
-        self.encoder = mlp((n_inputs, *hidden, 2 * latent), act=nn.ELU)
-        self.decoder = mlp((latent, *hidden[::-1], n_inputs), act=nn.ELU)
+        self.kl_weight = float(kl_weight)
+        self.encoder = mlp((n_inputs, *hidden, 2 * latent), act=activation)
+        self.decoder = mlp((latent, *hidden[::-1], n_inputs), act=activation)
+
+    @classmethod
+    def pytorch_examples(cls) -> VAE:
+        """The classic reference of pytorch/examples (vae/main.py): 784-400-20 encoder, 20-400-784
+        decoder, ReLU, the one-sample ELBO. Its fc21/fc22 heads are the two halves of the last
+        encoder layer here."""
+        return cls(latent=20, hidden=(400,), train_samples=1, activation=nn.ReLU)
 
     def _flat(self, x: Tensor) -> Tensor:
         if self.n_inputs == 784:
@@ -97,15 +112,17 @@ class VAE(nn.Module):
         log_pz = log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
         return log_px_z + log_pz - log_normal(z, mean, log_var)
 
-    def elbo(self, x: Tensor) -> Tensor:
-        """Evidence lower bound per example (N,) with one sample and the KL in closed form."""
+    def elbo(self, x: Tensor, kl_weight: float = 1.0) -> Tensor:
+        """Evidence lower bound per example (N,) with one sample and the KL in closed form
+        (multiplied by ``kl_weight``; only 1 gives a bound)."""
         mean, log_var, _, log_px_z = self._sample_codes(x, 1)
-        return log_px_z[0] - gaussian_kl(mean, log_var)
+        return log_px_z[0] - kl_weight * gaussian_kl(mean, log_var)
 
     def loss(self, x: Tensor) -> Tensor:
-        """-ELBO (train_samples = 1) or -IWAE bound with train_samples samples, batch mean."""
+        """-ELBO (train_samples = 1, KL scaled by kl_weight) or -IWAE bound with train_samples
+        samples; batch mean."""
         if self.train_samples == 1:
-            return -self.elbo(x).mean()
+            return -self.elbo(x, self.kl_weight).mean()
         weights = self.log_weights(x, self.train_samples)
         return -(torch.logsumexp(weights, 0) - math.log(self.train_samples)).mean()
 
