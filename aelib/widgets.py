@@ -105,9 +105,9 @@ class LatentExplorer:
     def static_html(self) -> str:
         """The kernel-free twin: an HTML/JavaScript animation sweeping each dimension in turn."""
         frames_fn, kwargs, title = self._static
-        frames = frames_fn(self.decode, self.code, **kwargs)
-        anim = plot.animate_images(frames, nrow=min(8, len(self.dims)),
-                                   title=f"{title}: dims {self.dims[0]}..{self.dims[-1]} swept, value step")
+        frames, span = frames_fn(self.decode, self.code, **kwargs), kwargs["span"]
+        caption = f"{title}: each image sweeps one dimension, -{span:g} to {span:g}; step"
+        anim = plot.animate_images(frames, nrow=min(8, len(self.dims)), title=caption)
         return plot.animation_html(anim).data
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:

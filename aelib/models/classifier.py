@@ -43,4 +43,5 @@ class Classifier(nn.Module):
     @torch.no_grad()
     def accuracy(self, x: Tensor, y: Tensor) -> float:
         """Fraction of x (N, ...) whose most probable class is its label y (N,)."""
-        return float((self(x).argmax(-1) == y.to(self(x).device)).float().mean())
+        predicted = self(x).argmax(-1)
+        return float((predicted == y.to(predicted.device)).float().mean())

@@ -54,3 +54,27 @@ def test_chapter_figures_and_math(page, site_url, path):
     raw_tex = page.locator("main").inner_text()
     assert not re.search(r"\$\$|\\begin\{", raw_tex), f"untypeset math left on {path}"
     assert "Check the claims" in raw_tex and "[PASS]" in raw_tex
+
+
+ANIMATED = ["chapters/01_tsne.html", "chapters/04_pixelrnn.html", "chapters/05_vae.html"]
+
+
+@pytest.mark.parametrize("path", ANIMATED)
+def test_animations_play_on_the_static_page(page, site_url, path):
+    page.goto(f"{site_url}/{path}", wait_until="networkidle")
+    animations = page.locator("main div.animation")
+    assert animations.count() >= 1, f"no animation on {path}"
+    frame = animations.first.locator("img").first
+    first_src = frame.get_attribute("src")
+    animations.first.locator("button[title='Play']").first.click()
+    page.wait_for_function("([el, src]) => el.src !== src", arg=[frame.element_handle(), first_src],
+                           timeout=5000)
+
+
+def test_latent_explorer_falls_back_to_its_static_twin(page, site_url):
+    page.goto(f"{site_url}/chapters/05_vae.html", wait_until="networkidle")
+    # No empty widget boxes: the widget view is not rendered, the explorer's animation is.
+    assert page.locator("main .jupyter-widgets, main script[type*='widget-view']").count() == 0
+    assert "HBox(children" not in page.locator("main").inner_text()
+    explorer = page.locator("main div.animation", has=page.locator("img"))
+    assert explorer.count() >= 1
