@@ -16,14 +16,13 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
-from . import config
+from . import checkpoint, config
 from .data import data_dir
 from .train import History
 
@@ -58,21 +57,12 @@ def entry_path(name: str, cfg: Mapping) -> Path:
 def save(model: nn.Module, history: History | None, name: str, cfg: Mapping) -> Path:
     """Write ``model``'s weights and ``history`` as the entry for (``name``, ``cfg``), atomically."""
     path = entry_path(name, cfg)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "config": json.dumps(_full_config(name, cfg), sort_keys=True, default=str),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "history": dataclasses.asdict(history) if history is not None else None,
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return checkpoint.atomic_save(payload, path)
 
 
 def load(model: nn.Module, name: str, cfg: Mapping) -> History | None:
@@ -85,10 +75,10 @@ def load(model: nn.Module, name: str, cfg: Mapping) -> History | None:
     if not path.is_file():
         raise FileNotFoundError(path)
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
+        payload = checkpoint.load(path)
+    except checkpoint.CheckpointError as err:
         raise CacheError(f"cache entry {path} is unreadable or not a weights-only checkpoint"
-                         f" ({type(err).__name__}: {str(err).splitlines()[0][:200]})") from err
+                         f" ({str(err.__cause__).splitlines()[0][:200]})") from err
     expected = json.dumps(_full_config(name, cfg), sort_keys=True, default=str)
     if not isinstance(payload, dict) or payload.get("config") != expected:
         raise CacheError(f"cache entry {path} was written for another configuration")

@@ -10,17 +10,22 @@ created by its ``configure_optimizers(lr, weight_decay)``) is driven through tha
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from torch import Tensor, nn
 
 from . import config
+from .checkpoint import CheckpointError, atomic_save
+from .checkpoint import load as load_checkpoint
 
 
 @dataclass
@@ -113,6 +118,7 @@ def fit(
     augment: Callable[[Tensor], Tensor] | None = None,
     device: torch.device | str | None = None,
     desc: str | None = None,
+    checkpoint: str | Path | None = None,
 ) -> History:
     """Train ``model`` on ``x_train`` (N, ...) for ``epochs`` passes or ``steps`` optimizer steps.
 
@@ -122,6 +128,11 @@ def fit(
     ``augment`` maps a batch to an augmented batch (on the device). ``schedule`` is ``None``,
     ``"onecycle"``, ``"cosine"`` or a callable ``(optimizer, total_steps) -> scheduler``.
     The model is left in eval mode, on ``device`` (default: the one ``aelib.setup`` chose).
+
+    ``checkpoint`` (a file path): after every epoch, model, optimizer, schedule, history and
+    random-number state are saved there atomically; a later call with the same path and the
+    same settings resumes from the last saved epoch, and on the CPU ends with exactly the
+    weights an uninterrupted run gives. A checkpoint from other settings is refused.
     """
     uses_step = callable(getattr(model, "train_step", None))
     if not uses_step and not callable(getattr(model, "loss", None)):
@@ -159,9 +170,18 @@ def fit(
         optimizers = [torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)]
     schedulers = [s for s in (_make_schedule(schedule, o, lr, total_steps) for o in optimizers) if s]
 
-    history = History()
+    history, step, epoch = History(), 0, 0
+    run = None
+    if checkpoint is not None:
+        run = _run_signature(model, x_train, y_train, total_steps, batch_size, lr, weight_decay, schedule)
+    if checkpoint is not None and Path(checkpoint).exists():
+        history, step, epoch = _resume(Path(checkpoint), run, model, optimizers, schedulers, device)
+        print(f"{desc or type(model).__name__}: resuming from {checkpoint} at epoch {epoch},"
+              f" step {step} of {total_steps}")
     bar = _progress(total_steps, desc or f"training {type(model).__name__}")
-    start, step, epoch = time.perf_counter(), 0, 0
+    if bar is not None and step:
+        bar.update(step)
+    start = time.perf_counter() - history.total_seconds
     while step < total_steps:
         epoch += 1
         model.train()
@@ -203,6 +223,8 @@ def fit(
         if x_val is not None:
             history.val_loss.append(evaluate(model, x_val, y_val, device=device))
         history.seconds.append(time.perf_counter() - start)
+        if checkpoint is not None:
+            _save_checkpoint(Path(checkpoint), run, model, optimizers, schedulers, history, step, epoch)
         if bar is not None:
             postfix = {"loss": f"{history.train_loss[-1]:.4g}"}
             if history.val_loss:
@@ -216,6 +238,46 @@ def fit(
           f" batches of {batch_size}) in {history.total_seconds:.1f} s;"
           f" train loss {history.train_loss[-1]:.4g}{val}")
     return history
+
+
+def _run_signature(model, x_train, y_train, total_steps, batch_size, lr, weight_decay, schedule) -> str:
+    """What a checkpoint must match to be resumed: the model, the data and the settings."""
+    from .cache import fingerprint
+
+    return json.dumps({"model": type(model).__name__, "data": fingerprint(x_train),
+                       "labels": fingerprint(y_train) if y_train is not None else None,
+                       "total_steps": total_steps, "batch_size": batch_size, "lr": lr,
+                       "weight_decay": weight_decay, "schedule": str(schedule)}, sort_keys=True)
+
+
+def _save_checkpoint(path: Path, run: str, model, optimizers, schedulers, history: History,
+                     step: int, epoch: int) -> None:
+    atomic_save({
+        "run": run, "step": step, "epoch": epoch, "history": dataclasses.asdict(history),
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "optimizers": [o.state_dict() for o in optimizers],
+        "schedulers": [s.state_dict() for s in schedulers],
+        "rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }, path)
+
+
+def _resume(path: Path, run: str, model, optimizers, schedulers, device) -> tuple[History, int, int]:
+    state = load_checkpoint(path)
+    if not isinstance(state, dict) or state.get("run") != run:
+        raise CheckpointError(
+            f"{path} is a checkpoint of another run (model, data or settings differ); delete it"
+            " to train from the start, or pass another checkpoint path")
+    model.load_state_dict(state["model"])
+    model.to(device)
+    for optimizer, saved in zip(optimizers, state["optimizers"]):
+        optimizer.load_state_dict(saved)
+    for scheduler, saved in zip(schedulers, state["schedulers"]):
+        scheduler.load_state_dict(saved)
+    torch.set_rng_state(state["rng"])
+    if state["cuda_rng"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    return History(**state["history"]), state["step"], state["epoch"]
 
 
 @torch.no_grad()

@@ -145,3 +145,67 @@ def test_labels_must_match_the_inputs(digits, kwargs, match):
 
     with pytest.raises(ValueError, match=match):
         train.fit(Classifier(), digits[0][:64], steps=1, batch_size=8, **kwargs)
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def _interrupting_augment(stop_at_call: int | None):
+    """Random shifts (so the random state matters), raising at the given call to simulate a crash."""
+    from aelib import data
+
+    shift, calls = data.augment(max_shift=1), [0]
+
+    def augment(batch):
+        calls[0] += 1
+        if calls[0] == stop_at_call:
+            raise _Interrupt
+        return shift(batch)
+    return augment
+
+
+def _vae_run(x, path, stop_at_call=None):
+    from aelib.models import VAE
+
+    torch.manual_seed(0)
+    model = VAE(latent=4, hidden=(32,))
+    history = train.fit(model, x, epochs=4, batch_size=32, lr=3e-3, schedule="onecycle",
+                        augment=_interrupting_augment(stop_at_call), checkpoint=path)
+    return model, history
+
+
+def test_interrupted_training_resumes_bitwise_identical(digits, tmp_path):
+    x = (digits[0] > 0.5).float()  # 256 binary images: 8 batches per epoch
+    reference, reference_history = _vae_run(x, None)
+    path = tmp_path / "run.pt"
+    with pytest.raises(_Interrupt):
+        _vae_run(x, path, stop_at_call=8 * 2 + 3)  # dies in epoch 3, after 2 saved epochs
+    saved = torch.load(path, weights_only=True)
+    assert saved["epoch"] == 2 and saved["step"] == 16
+    torch.manual_seed(123)  # the resumed run must not depend on the state the crash left
+    resumed, resumed_history = _vae_run(x, path)
+    for (name, a), b in zip(reference.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert resumed_history.train_loss == reference_history.train_loss
+    assert resumed_history.step == reference_history.step and resumed_history.lr == reference_history.lr
+
+
+def test_a_finished_checkpoint_returns_without_training(digits, tmp_path):
+    x = (digits[0] > 0.5).float()
+    first, _ = _vae_run(x, tmp_path / "run.pt")
+    again, history = _vae_run(x, tmp_path / "run.pt", stop_at_call=1)  # would raise if it trained
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), again.state_dict().values()))
+    assert history.step[-1] == 32
+
+
+def test_checkpoints_of_other_runs_and_pickles_are_refused(digits, tmp_path):
+    from aelib.checkpoint import CheckpointError
+
+    path = tmp_path / "run.pt"
+    train.fit(small_ae(), digits[0], steps=4, batch_size=64, checkpoint=path)
+    with pytest.raises(CheckpointError, match="another run"):
+        train.fit(small_ae(), digits[0], steps=4, batch_size=64, lr=0.1, checkpoint=path)
+    torch.save({"run": object()}, path)  # a pickled object, not weights only
+    with pytest.raises(CheckpointError, match="delete it"):
+        train.fit(small_ae(), digits[0], steps=4, batch_size=64, checkpoint=path)
