@@ -9,8 +9,9 @@ from .classifier import Classifier
 from .conv import ConvAutoencoder, ConvLayerAutoencoder
 from .document import DocumentAutoencoder
 from .robust import ContractiveAutoencoder, DenoisingAutoencoder, jacobian_norm2
+from .sparse import SparseAutoencoder, bernoulli_kl
 from .vae import VAE
 
 __all__ = ["Autoencoder", "Classifier", "ContractiveAutoencoder", "ConvAutoencoder", "ConvLayerAutoencoder",
            "DenoisingAutoencoder", "DocumentAutoencoder", "IndependentPixels", "LinearAutoencoder",
-           "PixelCNN", "RowLSTM", "VAE", "jacobian_norm2", "mlp"]
+           "PixelCNN", "RowLSTM", "SparseAutoencoder", "VAE", "bernoulli_kl", "jacobian_norm2", "mlp"]
