@@ -9,6 +9,7 @@ holds the interactive explorers.
 
 from . import cache, config, data, filters, metrics, models, pca, plot, recipes, text, train, tsne
 from .config import QUICK, __version__, budget, check, elapsed, mode, setup
+from .report import ChecksTable  # imported before ``def report`` below, which must win the name
 from .show import show
 
 __all__ = ["QUICK", "__version__", "budget", "cache", "check", "config", "elapsed", "data", "filters",
@@ -17,7 +18,13 @@ __all__ = ["QUICK", "__version__", "budget", "cache", "check", "config", "elapse
 
 
 def report(results=None):
-    """The checks run so far in this session, as a table (HTML in Jupyter, text otherwise)."""
-    from .report import ChecksTable
+    """The checks run so far in this session, as a table (HTML in Jupyter, text otherwise).
 
+    For the session's own table (no ``results`` given) it first checks the process's peak
+    memory against the book's budget of 4 GiB per chapter, so every chapter records it.
+    """
+    if results is None:
+        config.check("peak memory of this chapter's Python process (GiB)", config.peak_memory_gib(),
+                     full=f"<= {config.MEMORY_BUDGET_GIB:g}", quick=f"<= {config.MEMORY_BUDGET_GIB:g}",
+                     reference="budget per chapter")
     return ChecksTable(config.RESULTS if results is None else results)

@@ -16,6 +16,7 @@ import operator
 import os
 import platform
 import random
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -66,6 +67,19 @@ def pick_device(preferred: str | None = None) -> torch.device:
 def elapsed() -> float:
     """Seconds since ``setup()`` (or since aelib was imported)."""
     return time.perf_counter() - _START
+
+
+def peak_memory_gib() -> float:
+    """Peak resident memory of this process so far, in GiB (CPU memory; 0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**30 if sys.platform == "darwin" else peak / 2**20  # bytes on macOS, KiB on Linux
+
+
+MEMORY_BUDGET_GIB = 4.0
 
 
 def seed_everything(seed: int) -> None:

@@ -165,7 +165,10 @@ def _torchvision_raw(dataset: str) -> Path:
     return data_dir() / _TORCHVISION[dataset][0] / "raw"
 
 
-def _download(dataset: str, timeout: float = 10.0) -> bool:
+DOWNLOAD_TIMEOUT = 3.0  # seconds any one socket operation may wait: a dead network costs seconds
+
+
+def _download(dataset: str, timeout: float = DOWNLOAD_TIMEOUT) -> bool:
     """Download with torchvision into a temporary folder, verify, then move into place."""
     try:
         import torchvision.datasets as tvd

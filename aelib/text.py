@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .data import data_dir
+from .data import DOWNLOAD_TIMEOUT, data_dir
 
 DOCSTRING_TOPICS = (
     "scipy.stats", "scipy.signal", "scipy.sparse", "scipy.optimize", "scipy.interpolate",
@@ -142,7 +142,7 @@ def _build_docstring_corpus(topics: tuple[str, ...]):
     return [train_texts, train_labels, test_texts, test_labels, classes]
 
 
-def _newsgroups(offline: bool, timeout: float = 10.0):
+def _newsgroups(offline: bool, timeout: float = DOWNLOAD_TIMEOUT):
     from sklearn.datasets import fetch_20newsgroups
 
     old_timeout = socket.getdefaulttimeout()

@@ -63,6 +63,13 @@ def test_report_renders_text_and_html():
     assert "claim &lt;x&gt;" in table._repr_html_()
 
 
+def test_the_session_report_checks_peak_memory(monkeypatch):
+    monkeypatch.setattr(config, "RESULTS", [])
+    table = aelib.report()
+    (memory,) = table.results
+    assert "peak memory" in memory.name and 0.05 < memory.value < config.MEMORY_BUDGET_GIB and memory.passed
+
+
 def test_setup_seeds_and_picks_device(capsys, monkeypatch):
     monkeypatch.setenv("AELIB_DEVICE", "cpu")
     import torch

@@ -106,3 +106,24 @@ def test_random_shift_moves_each_image_by_at_most_max_shift():
     rows, cols = shifted[:, 0].nonzero()[:, 1:].T
     assert set(rows.tolist()) == set(range(12, 17)) and set(cols.tolist()) == set(range(12, 17))
     assert torch.equal(data.augment(0)(x), x)
+
+
+def test_a_silent_network_costs_seconds_not_minutes(offline, monkeypatch):
+    """No AELIB_OFFLINE and a network that swallows every connection: the download gives up
+    after a few seconds and the vendored digits are used."""
+    import socket
+    import time
+
+    monkeypatch.delenv("AELIB_OFFLINE")
+    fake_address = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.0.2.1", 443))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: fake_address)
+
+    def black_hole(sock, address):
+        time.sleep(socket.getdefaulttimeout() or 60)  # a dropped SYN: wait for the timeout
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(socket.socket, "connect", black_hole)
+    start = time.perf_counter()
+    splits = data.load("mnist")
+    assert splits.subset and time.perf_counter() - start < 20
+    assert data.DOWNLOAD_TIMEOUT <= 3
