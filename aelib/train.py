@@ -171,13 +171,13 @@ def fit(
     schedulers = [s for s in (_make_schedule(schedule, o, lr, total_steps) for o in optimizers) if s]
 
     history, step, epoch = History(), 0, 0
-    run = None
+    run = None  # what a checkpoint must match: model, data and settings
     if checkpoint is not None:
         run = _run_signature(model, x_train, y_train, total_steps, batch_size, lr, weight_decay, schedule)
-    if checkpoint is not None and Path(checkpoint).exists():
-        history, step, epoch = _resume(Path(checkpoint), run, model, optimizers, schedulers, device)
-        print(f"{desc or type(model).__name__}: resuming from {checkpoint} at epoch {epoch},"
-              f" step {step} of {total_steps}")
+        if Path(checkpoint).exists():
+            history, step, epoch = _resume(Path(checkpoint), run, model, optimizers, schedulers, device)
+            print(f"{desc or type(model).__name__}: resuming from {checkpoint} at epoch {epoch},"
+                  f" step {step} of {total_steps}")
     bar = _progress(total_steps, desc or f"training {type(model).__name__}")
     if bar is not None and step:
         bar.update(step)
