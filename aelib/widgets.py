@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from . import plot
+from .train import predict
 
 
 def _png(image: Tensor, scale: int) -> bytes:
@@ -27,12 +28,6 @@ def _png(image: Tensor, scale: int) -> bytes:
     buffer = io.BytesIO()
     matplotlib.image.imsave(buffer, arr, cmap="gray", vmin=0.0, vmax=1.0, format="png")
     return buffer.getvalue()
-
-
-def _device_of(decode: Callable) -> torch.device:
-    owner = getattr(decode, "__self__", None)
-    params = list(owner.parameters()) if isinstance(owner, torch.nn.Module) else []
-    return params[0].device if params else torch.device("cpu")
 
 
 def _check_start(start: Tensor, dims: Sequence[int] | None) -> list[int]:
@@ -47,7 +42,6 @@ def _check_start(start: Tensor, dims: Sequence[int] | None) -> list[int]:
     return dims
 
 
-@torch.no_grad()
 def traversal_frames(decode: Callable[[Tensor], Tensor], start: Tensor, *,
                      dims: Sequence[int] | None = None, span: float = 3.0,
                      steps: int = 13) -> list[Tensor]:
@@ -56,12 +50,11 @@ def traversal_frames(decode: Callable[[Tensor], Tensor], start: Tensor, *,
     dims = _check_start(start, dims)
     if steps < 2 or not span > 0:
         raise ValueError(f"need steps >= 2 and span > 0, got steps={steps}, span={span}")
-    device = _device_of(decode)
     frames = []
     for value in torch.linspace(-span, span, steps):
-        codes = start.repeat(len(dims), 1)
+        codes = start.detach().repeat(len(dims), 1)
         codes[torch.arange(len(dims)), dims] = value
-        frames.append(decode(codes.to(device)).cpu())
+        frames.append(predict(decode, codes))  # on the decoder's device, results on the CPU
     return frames
 
 
@@ -78,9 +71,9 @@ class LatentExplorer:
         import ipywidgets as widgets
 
         self.dims = _check_start(start, dims)
-        self.decode, self.scale = decode, scale
+        self.decode, self.scale, self.title = decode, scale, title
+        self.span, self.static_steps = span, static_steps
         self.code = start.detach().clone().float()
-        self._static = (traversal_frames, dict(dims=self.dims, span=span, steps=static_steps), title)
         self.image = widgets.Image(format="png", value=self._render())
         self.sliders = [widgets.FloatSlider(value=float(self.code[d]), min=-span, max=span, step=0.05,
                                             description=f"z[{d}]", continuous_update=True,
@@ -92,9 +85,7 @@ class LatentExplorer:
         self.widget = widgets.HBox([self.image, *columns])
 
     def _render(self) -> bytes:
-        with torch.no_grad():
-            image = self.decode(self.code[None].to(_device_of(self.decode)))[0]
-        return _png(image, self.scale)
+        return _png(predict(self.decode, self.code[None])[0], self.scale)
 
     def _moved(self, dim: int):
         def update(change) -> None:
@@ -104,9 +95,9 @@ class LatentExplorer:
 
     def static_html(self) -> str:
         """The kernel-free twin: an HTML/JavaScript animation sweeping each dimension in turn."""
-        frames_fn, kwargs, title = self._static
-        frames, span = frames_fn(self.decode, self.code, **kwargs), kwargs["span"]
-        caption = f"{title}: each image sweeps one dimension, -{span:g} to {span:g}; step"
+        frames = traversal_frames(self.decode, self.code, dims=self.dims, span=self.span,
+                                  steps=self.static_steps)
+        caption = f"{self.title}: each image sweeps one dimension, -{self.span:g} to {self.span:g}; step"
         anim = plot.animate_images(frames, nrow=min(8, len(self.dims)), title=caption)
         return plot.animation_html(anim).data
 
