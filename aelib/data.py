@@ -307,6 +307,22 @@ def random_shift(x: Tensor, max_shift: int = 2) -> Tensor:
     return padded[idx, torch.arange(x.shape[1], device=x.device)[None, :, None, None], rows, cols]
 
 
+def labelled_subset(y: Tensor, per_class: int, *, seed: int = 0) -> Tensor:
+    """Indices (per_class * classes,) of a random class-balanced subset of the labels y (N,):
+    ``per_class`` examples of every class, drawn with ``seed``."""
+    if not isinstance(per_class, int) or per_class < 1:
+        raise ValueError(f"per_class must be a positive integer, got {per_class!r}")
+    gen = torch.Generator().manual_seed(seed)
+    chosen = []
+    for c in torch.unique(y).tolist():
+        members = torch.nonzero(y == c).flatten()
+        if len(members) < per_class:
+            raise ValueError(f"class {c} has only {len(members)} examples, fewer than per_class="
+                             f"{per_class}")
+        chosen.append(members[torch.randperm(len(members), generator=gen)[:per_class]])
+    return torch.cat(chosen)
+
+
 def augment(max_shift: int = 2):
     """An ``augment`` callable for ``aelib.train.fit``: random shifts of up to ``max_shift``."""
     def shift(batch: Tensor) -> Tensor:

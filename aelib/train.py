@@ -57,6 +57,9 @@ class History:
                 f" train {self.train_loss[-1]:.4g}{val})")
 
 
+OPTIMIZERS = ("adamw", "sgd")
+
+
 def _check_labels(y: Tensor | None, x: Tensor | None, arg: str) -> None:
     if y is None:
         return
@@ -119,6 +122,7 @@ def fit(
     device: torch.device | str | None = None,
     desc: str | None = None,
     checkpoint: str | Path | None = None,
+    optimizer: str = "adamw",
 ) -> History:
     """Train ``model`` on ``x_train`` (N, ...) for ``epochs`` passes or ``steps`` optimizer steps.
 
@@ -127,7 +131,9 @@ def fit(
     ``x_val``.
     ``augment`` maps a batch to an augmented batch (on the device). ``schedule`` is ``None``,
     ``"onecycle"``, ``"cosine"`` or a callable ``(optimizer, total_steps) -> scheduler``.
-    The model is left in eval mode, on ``device`` (default: the one ``aelib.setup`` chose).
+    ``optimizer``: ``"adamw"`` (AdamW, the default) or ``"sgd"`` (SGD with Nesterov momentum
+    0.9; ``weight_decay`` is then L2 decay). The model is left in eval mode, on ``device``
+    (default: the one ``aelib.setup`` chose).
 
     ``checkpoint`` (a file path): after every epoch, model, optimizer, schedule, history and
     random-number state are saved there atomically; a later call with the same path and the
@@ -148,6 +154,8 @@ def fit(
     if uses_step and y_train is not None:
         raise ValueError(f"{type(model).__name__} trains through train_step(batch, optimizers),"
                          " which takes no labels")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     if (epochs is None) == (steps is None):
         raise ValueError("give exactly one budget: epochs=... or steps=...")
     budget = epochs if epochs is not None else steps
@@ -166,6 +174,9 @@ def fit(
     total_steps = steps if steps is not None else epochs * batches_per_epoch
     if uses_step and hasattr(model, "configure_optimizers"):
         optimizers: Sequence[torch.optim.Optimizer] = model.configure_optimizers(lr, weight_decay)
+    elif optimizer == "sgd":
+        optimizers = [torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True,
+                                      weight_decay=weight_decay)]
     else:
         optimizers = [torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)]
     schedulers = [s for s in (_make_schedule(schedule, o, lr, total_steps) for o in optimizers) if s]
@@ -173,7 +184,8 @@ def fit(
     history, step, epoch = History(), 0, 0
     run = None  # what a checkpoint must match: model, data and settings
     if checkpoint is not None:
-        run = _run_signature(model, x_train, y_train, total_steps, batch_size, lr, weight_decay, schedule)
+        run = _run_signature(model, x_train, y_train, total_steps, batch_size, lr, weight_decay, schedule,
+                             optimizer)
         if Path(checkpoint).exists():
             history, step, epoch = _resume(Path(checkpoint), run, model, optimizers, schedulers, device)
             print(f"{desc or type(model).__name__}: resuming from {checkpoint} at epoch {epoch},"
@@ -240,14 +252,31 @@ def fit(
     return history
 
 
-def _run_signature(model, x_train, y_train, total_steps, batch_size, lr, weight_decay, schedule) -> str:
+def fit_greedy(stack: nn.Module, x_train: Tensor, *, steps: int, desc: str = "layer",
+               **fit_kwargs) -> list[History]:
+    """Greedy layer-wise training (Bengio et al. 2007) of a stack with ``depth``,
+    ``layer(i)`` and ``encode(x, depth=i)`` (e.g. ``models.StackedAutoencoder``): layer 0 as a
+    shallow autoencoder of the images x_train (N, ...), then layer 1 of layer 0's codes, and
+    so on, each for ``steps`` steps and never revisited. ``fit_kwargs`` go to ``fit``. Returns
+    one ``History`` per layer.
+    """
+    histories = []
+    for i in range(stack.depth):
+        codes = predict(lambda x, i=i: stack.encode(x, i), x_train)  # inputs of layer i, fixed
+        histories.append(fit(stack.layer(i), codes, steps=steps, desc=f"{desc} {i + 1}", **fit_kwargs))
+    return histories
+
+
+def _run_signature(model, x_train, y_train, total_steps, batch_size, lr, weight_decay, schedule,
+                   optimizer) -> str:
     """What a checkpoint must match to be resumed: the model, the data and the settings."""
     from .cache import fingerprint
 
     return json.dumps({"model": type(model).__name__, "data": fingerprint(x_train),
                        "labels": fingerprint(y_train) if y_train is not None else None,
                        "total_steps": total_steps, "batch_size": batch_size, "lr": lr,
-                       "weight_decay": weight_decay, "schedule": str(schedule)}, sort_keys=True)
+                       "weight_decay": weight_decay, "schedule": str(schedule), "optimizer": optimizer},
+                      sort_keys=True)
 
 
 def _save_checkpoint(path: Path, run: str, model, optimizers, schedulers, history: History,

@@ -3,15 +3,17 @@ autoencoders add ``encode``, ``decode`` and ``forward`` (reconstruction); densit
 ``nll(x)`` (nats per example) and ``sample(n)``; the ``Classifier`` trains on ``loss(x, y)``.
 Every class is constructible with no arguments (defaults suit 28x28 MNIST)."""
 
-from .autoencoder import Autoencoder, LinearAutoencoder, mlp
+from .autoencoder import Autoencoder, LinearAutoencoder, init_weights, mlp
 from .autoregressive import IndependentPixels, PixelCNN, RowLSTM
 from .classifier import Classifier
 from .conv import ConvAutoencoder, ConvLayerAutoencoder
 from .document import DocumentAutoencoder
 from .robust import ContractiveAutoencoder, DenoisingAutoencoder, jacobian_norm2
 from .sparse import SparseAutoencoder, bernoulli_kl
+from .stacked import LayerAutoencoder, StackedAutoencoder
 from .vae import VAE
 
 __all__ = ["Autoencoder", "Classifier", "ContractiveAutoencoder", "ConvAutoencoder", "ConvLayerAutoencoder",
-           "DenoisingAutoencoder", "DocumentAutoencoder", "IndependentPixels", "LinearAutoencoder",
-           "PixelCNN", "RowLSTM", "SparseAutoencoder", "VAE", "bernoulli_kl", "jacobian_norm2", "mlp"]
+           "DenoisingAutoencoder", "DocumentAutoencoder", "IndependentPixels", "LayerAutoencoder",
+           "LinearAutoencoder", "PixelCNN", "RowLSTM", "SparseAutoencoder", "StackedAutoencoder", "VAE",
+           "bernoulli_kl", "init_weights", "jacobian_norm2", "mlp"]

@@ -13,18 +13,49 @@ IMAGE_SHAPE = (1, 28, 28)
 
 
 def mlp(dims: Sequence[int], *, act: type[nn.Module] = nn.ReLU,
-        out: nn.Module | None = None) -> nn.Sequential:
-    """Linear layers through ``dims`` with ``act`` between them; ``out`` after the last, if given."""
+        out: nn.Module | None = None, batch_norm: bool = False) -> nn.Sequential:
+    """Linear layers through ``dims`` with ``act`` between them (after a batch norm if
+    ``batch_norm``); ``out`` after the last, if given."""
     if len(dims) < 2:
         raise ValueError(f"mlp needs at least two sizes (input, output), got {list(dims)}")
     layers: list[nn.Module] = []
     for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:])):
         layers.append(nn.Linear(d_in, d_out))
         if i < len(dims) - 2:
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(d_out))
             layers.append(act())
     if out is not None:
         layers.append(out)
     return nn.Sequential(*layers)
+
+
+INIT_SCHEMES = ("small", "xavier", "he")
+
+
+@torch.no_grad()
+def init_weights(module: nn.Module, scheme: str, *, std: float = 0.01) -> nn.Module:
+    """Re-initialise every ``nn.Linear`` in ``module`` and zero its bias; returns ``module``.
+
+    ``"small"``: N(0, std^2), the naive small random start of the 1990s; ``"xavier"``: Glorot &
+    Bengio (2010), variance 2 / (fan_in + fan_out), for sigmoid and tanh units; ``"he"``: He et
+    al. (2015), variance 2 / fan_in, for ReLU units.
+    """
+    if scheme not in INIT_SCHEMES:
+        raise ValueError(f"scheme must be one of {INIT_SCHEMES}, got {scheme!r}")
+    if not std > 0:
+        raise ValueError(f"std must be > 0, got {std}")
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            if scheme == "small":
+                nn.init.normal_(layer.weight, 0.0, std)
+            elif scheme == "xavier":
+                nn.init.xavier_normal_(layer.weight)
+            else:
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            if layer.bias is not None:
+                layer.bias.zero_()
+    return module
 
 
 class Autoencoder(nn.Module):

@@ -18,9 +18,10 @@ class Classifier(nn.Module):
     Trained with labels, ``aelib.train.fit(model, x, y, ...)``, on the cross-entropy.
     """
 
-    def __init__(self, dims: Sequence[int] = (784, 512, 10), *, act: type[nn.Module] = nn.ReLU):
+    def __init__(self, dims: Sequence[int] = (784, 512, 10), *, act: type[nn.Module] = nn.ReLU,
+                 batch_norm: bool = False):
         super().__init__()
-        self.net = mlp(dims, act=act)
+        self.net = mlp(dims, act=act, batch_norm=batch_norm)
         self.n_inputs, self.classes = dims[0], dims[-1]
 
     def forward(self, x: Tensor) -> Tensor:
