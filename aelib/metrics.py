@@ -154,3 +154,20 @@ def knn_accuracy(train_x: Tensor, train_y: Tensor, test_x: Tensor, test_y: Tenso
     votes = train_y[nearest]  # (N_test, k)
     counts = torch.nn.functional.one_hot(votes, int(train_y.max()) + 1).sum(1)
     return float((counts.argmax(1) == test_y).float().mean())
+
+
+def mmd(a: Tensor, b: Tensor, *, bandwidth: float = 1.0) -> float:
+    """Squared maximum mean discrepancy between samples a (N, d) and b (M, d) with the Gaussian
+    kernel exp(-|x - y|^2 / (2 bandwidth^2)); the biased (V-statistic) estimate, >= 0, which is
+    0 for identical samples and grows as the two distributions differ."""
+    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1] or not len(a) or not len(b):
+        raise ValueError(f"mmd needs two non-empty (N, d) samples of the same d, got {tuple(a.shape)}"
+                         f" and {tuple(b.shape)}")
+    if not bandwidth > 0:
+        raise ValueError(f"bandwidth must be > 0, got {bandwidth}")
+    a, b = a.detach().double().cpu(), b.detach().double().cpu()
+
+    def kernel_mean(x: Tensor, y: Tensor) -> Tensor:
+        return torch.exp(-torch.cdist(x, y).pow(2) / (2 * bandwidth**2)).mean()
+
+    return float(kernel_mean(a, a) + kernel_mean(b, b) - 2 * kernel_mean(a, b))

@@ -3,6 +3,7 @@ autoencoders add ``encode``, ``decode`` and ``forward`` (reconstruction); densit
 ``nll(x)`` (nats per example) and ``sample(n)``; the ``Classifier`` trains on ``loss(x, y)``.
 Every class is constructible with no arguments (defaults suit 28x28 MNIST)."""
 
+from .adversarial import AdversarialAutoencoder, sample_prior
 from .autoencoder import Autoencoder, LinearAutoencoder, init_weights, mlp
 from .autoregressive import IndependentPixels, PixelCNN, RowLSTM
 from .classifier import Classifier
@@ -12,8 +13,10 @@ from .robust import ContractiveAutoencoder, DenoisingAutoencoder, jacobian_norm2
 from .sparse import SparseAutoencoder, bernoulli_kl
 from .stacked import LayerAutoencoder, StackedAutoencoder
 from .vae import VAE
+from .wta import KSparseAutoencoder, WTAAutoencoder, keep_top_k
 
-__all__ = ["Autoencoder", "Classifier", "ContractiveAutoencoder", "ConvAutoencoder", "ConvLayerAutoencoder",
-           "DenoisingAutoencoder", "DocumentAutoencoder", "IndependentPixels", "LayerAutoencoder",
-           "LinearAutoencoder", "PixelCNN", "RowLSTM", "SparseAutoencoder", "StackedAutoencoder", "VAE",
-           "bernoulli_kl", "init_weights", "jacobian_norm2", "mlp"]
+__all__ = ["AdversarialAutoencoder", "Autoencoder", "Classifier", "ContractiveAutoencoder", "ConvAutoencoder",
+           "ConvLayerAutoencoder", "DenoisingAutoencoder", "DocumentAutoencoder", "IndependentPixels",
+           "KSparseAutoencoder", "LayerAutoencoder", "LinearAutoencoder", "PixelCNN", "RowLSTM",
+           "SparseAutoencoder", "StackedAutoencoder", "VAE", "WTAAutoencoder", "bernoulli_kl", "init_weights",
+           "jacobian_norm2", "keep_top_k", "mlp", "sample_prior"]

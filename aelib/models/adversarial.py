@@ -1,0 +1,113 @@
+"""Adversarial autoencoder (Makhzani et al. 2016): an autoencoder whose codes are pushed
+towards a chosen prior by a discriminator on the code, as in a GAN, instead of by a KL term.
+
+Unsupervised here: the labels are never used (the paper also has a variant that uses labels
+to place each class's codes in its own mixture component).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..metrics import squared_error
+from .autoencoder import IMAGE_SHAPE, mlp
+
+PRIORS = ("normal", "mixture")
+
+
+def sample_prior(n: int, prior: str = "normal", dims: int = 2, *, components: int = 10, radius: float = 4.0,
+                 std: float = 0.5, generator: torch.Generator | None = None) -> Tensor:
+    """n codes (n, dims) from the prior: ``"normal"``, N(0, I); ``"mixture"`` (dims = 2), an equal
+    mixture of ``components`` Gaussians of standard deviation ``std`` with means evenly spaced on a
+    circle of ``radius``."""
+    if prior not in PRIORS:
+        raise ValueError(f"prior must be one of {PRIORS}, got {prior!r}")
+    if prior == "normal":
+        return torch.randn(n, dims, generator=generator)
+    if dims != 2:
+        raise ValueError(f"the mixture prior is two-dimensional, got dims={dims}")
+    which = torch.randint(components, (n,), generator=generator)
+    angle = 2 * math.pi * which / components
+    means = radius * torch.stack([angle.cos(), angle.sin()], 1)
+    return means + std * torch.randn(n, 2, generator=generator)
+
+
+class AdversarialAutoencoder(nn.Module):
+    """x (N, 1, 28, 28) in [0, 1] -> deterministic code z (N, code) -> reconstruction (sigmoid).
+
+    A discriminator D(z) tells codes of data from samples of the prior; the encoder is trained
+    to fool it. ``train_step`` does the paper's three updates on each batch: reconstruction
+    (encoder and decoder), discriminator, and the encoder as the generator. Train with
+    ``aelib.train.fit``, which calls ``configure_optimizers`` and ``train_step``.
+    """
+
+    def __init__(self, code: int = 2, hidden: Sequence[int] = (512, 256), prior: str = "normal",
+                 n_inputs: int = 784, discriminator_hidden: Sequence[int] = (256, 256)):
+        super().__init__()
+        if prior not in PRIORS:
+            raise ValueError(f"prior must be one of {PRIORS}, got {prior!r}")
+        if prior == "mixture" and code != 2:
+            raise ValueError(f"the mixture prior is two-dimensional: use code=2, got code={code}")
+        self.code_size, self.prior, self.n_inputs = code, prior, n_inputs
+        self.encoder = mlp((n_inputs, *hidden, code))
+        self.decoder = mlp((code, *hidden[::-1], n_inputs), out=nn.Sigmoid())
+        self.discriminator = mlp((code, *discriminator_hidden, 1))
+
+    def encode(self, x: Tensor) -> Tensor:
+        """(N, 1, 28, 28) -> codes (N, code)."""
+        return self.encoder(x.flatten(1))
+
+    def decode(self, z: Tensor) -> Tensor:
+        """(N, code) -> images (N, 1, 28, 28)."""
+        out = self.decoder(z)
+        return out.view(-1, *IMAGE_SHAPE) if self.n_inputs == 784 else out
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.decode(self.encode(x))
+
+    def loss(self, x: Tensor) -> Tensor:
+        """The reconstruction term: summed squared error per image, batch mean."""
+        return squared_error(self(x).view_as(x), x).mean()
+
+    def sample_prior(self, n: int) -> Tensor:
+        return sample_prior(n, self.prior, self.code_size).to(self.encoder[0].weight.device)
+
+    @torch.no_grad()
+    def sample(self, n: int) -> Tensor:
+        """n images decoded from prior samples, (n, 1, 28, 28)."""
+        return self.decode(self.sample_prior(n))
+
+    def configure_optimizers(self, lr: float, weight_decay: float = 0.0) -> list[torch.optim.Optimizer]:
+        """Adam for the autoencoder, the discriminator and the encoder-as-generator."""
+        return [torch.optim.Adam([*self.encoder.parameters(), *self.decoder.parameters()], lr=lr,
+                                 weight_decay=weight_decay),
+                torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.5, 0.999)),
+                torch.optim.Adam(self.encoder.parameters(), lr=lr, betas=(0.5, 0.999))]
+
+    def train_step(self, batch: Tensor, optimizers: Sequence[torch.optim.Optimizer]) -> Tensor:
+        """One update of each of the three players on ``batch``; returns the reconstruction loss."""
+        autoencoder, discriminator, generator = optimizers
+        reconstruction = self.loss(batch)
+        autoencoder.zero_grad(set_to_none=True)
+        reconstruction.backward()
+        autoencoder.step()
+
+        real = self.discriminator(self.sample_prior(len(batch)))
+        fake = self.discriminator(self.encode(batch).detach())
+        d_loss = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+                  + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+        discriminator.zero_grad(set_to_none=True)
+        d_loss.backward()
+        discriminator.step()
+
+        fooled = self.discriminator(self.encode(batch))
+        g_loss = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
+        generator.zero_grad(set_to_none=True)
+        g_loss.backward()
+        generator.step()
+        return reconstruction.detach()

@@ -1,0 +1,103 @@
+"""Winner-take-all autoencoders (Makhzani & Frey): sparsity by selection instead of a penalty.
+
+``KSparseAutoencoder`` (2014) keeps, for every example, only its k largest hidden units.
+``WTAAutoencoder`` (2015, fully connected, lifetime sparsity) keeps, for every hidden unit, only
+its largest ``rate`` fraction of activations across the batch: each unit must win, and only
+for the examples it fits best.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..metrics import squared_error
+from .autoencoder import IMAGE_SHAPE
+
+
+def keep_top_k(h: Tensor, k: int, dim: int) -> Tensor:
+    """h with all but the k largest entries along ``dim`` set to 0 (ties may keep a few more)."""
+    if not 1 <= k <= h.shape[dim]:
+        raise ValueError(f"k must be in 1..{h.shape[dim]} (the size of dim {dim}), got {k}")
+    threshold = h.topk(k, dim=dim).values.narrow(dim, k - 1, 1)
+    return h * (h >= threshold)
+
+
+class _LinearAutoencoder(nn.Module):
+    """Shared shape: x (N, 1, 28, 28) -> encoder Linear -> code (N, hidden) -> linear decoder
+    (tied: the encoder's transpose) -> reconstruction; squared error, as in the papers."""
+
+    def __init__(self, hidden: int, tied: bool, n_inputs: int):
+        super().__init__()
+        if hidden < 1:
+            raise ValueError(f"hidden must be a positive number of units, got {hidden}")
+        self.code_size, self.n_inputs, self.tied = hidden, n_inputs, tied
+        self.encoder = nn.Linear(n_inputs, hidden)
+        self.decoder = None if tied else nn.Linear(hidden, n_inputs)
+        self.decoder_bias = nn.Parameter(torch.zeros(n_inputs)) if tied else None
+
+    def decode(self, h: Tensor) -> Tensor:
+        """(N, hidden) -> (N, 1, 28, 28); linear, so values may leave [0, 1] slightly."""
+        out = F.linear(h, self.encoder.weight.T, self.decoder_bias) if self.tied else self.decoder(h)
+        return out.view(-1, *IMAGE_SHAPE) if self.n_inputs == 784 else out
+
+    @property
+    def decoder_filters(self) -> Tensor:
+        """What each hidden unit draws: (hidden, n_inputs)."""
+        return (self.encoder.weight if self.tied else self.decoder.weight.T).detach()
+
+    def sparse_code(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.decode(self.sparse_code(x))
+
+    def loss(self, x: Tensor) -> Tensor:
+        """Sum of squared errors per image of the reconstruction from the sparse code, batch mean."""
+        return squared_error(self(x).view_as(x), x).mean()
+
+
+class KSparseAutoencoder(_LinearAutoencoder):
+    """k-sparse autoencoder (Makhzani & Frey 2014): linear hidden units z = W x + b, of which
+    only each example's k largest are kept; tied weights, linear decoder. ``encode`` returns
+    that sparse code (N, hidden)."""
+
+    def __init__(self, hidden: int = 1000, k: int = 25, *, tied: bool = True, n_inputs: int = 784):
+        super().__init__(hidden, tied, n_inputs)
+        if not 1 <= k <= hidden:
+            raise ValueError(f"k must be in 1..hidden={hidden}, got {k}")
+        self.k = k
+
+    def sparse_code(self, x: Tensor) -> Tensor:
+        return keep_top_k(self.encoder(x.flatten(1)), self.k, dim=1)
+
+    def encode(self, x: Tensor) -> Tensor:
+        """(N, 1, 28, 28) -> the k-sparse code (N, hidden)."""
+        return self.sparse_code(x)
+
+
+class WTAAutoencoder(_LinearAutoencoder):
+    """Fully connected winner-take-all autoencoder with lifetime sparsity (Makhzani & Frey
+    2015): ReLU units h = relu(W x + b); in the reconstruction each unit keeps only its
+    ceil(rate * N) largest activations over the batch of N. ``encode`` returns all ReLU
+    activations (N, hidden), the features the paper classifies with; ``forward`` reconstructs
+    through the lifetime-sparse code of the batch it is given."""
+
+    def __init__(self, hidden: int = 1000, rate: float = 0.05, *, tied: bool = False, n_inputs: int = 784):
+        super().__init__(hidden, tied, n_inputs)
+        if not 0 < rate <= 1:
+            raise ValueError(f"rate (the fraction of the batch each unit keeps) must be in (0, 1],"
+                             f" got {rate}")
+        self.rate = rate
+
+    def encode(self, x: Tensor) -> Tensor:
+        """(N, 1, 28, 28) -> ReLU activations (N, hidden), no sparsity imposed."""
+        return F.relu(self.encoder(x.flatten(1)))
+
+    def sparse_code(self, x: Tensor) -> Tensor:
+        """The lifetime-sparse code of the batch x: each unit's top ceil(rate * N) activations."""
+        h = self.encode(x)
+        return keep_top_k(h, max(1, math.ceil(self.rate * len(h))), dim=0)

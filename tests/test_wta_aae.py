@@ -1,0 +1,77 @@
+import math
+
+import pytest
+import torch
+
+from aelib import metrics, train
+from aelib.models import AdversarialAutoencoder, KSparseAutoencoder, WTAAutoencoder, keep_top_k, sample_prior
+
+
+def test_keep_top_k_keeps_the_largest_entries_along_a_dimension():
+    h = torch.tensor([[3.0, 1.0, 2.0], [0.5, 4.0, 1.5]])
+    torch.testing.assert_close(keep_top_k(h, 2, dim=1), torch.tensor([[3.0, 0.0, 2.0], [0.0, 4.0, 1.5]]))
+    torch.testing.assert_close(keep_top_k(h, 1, dim=0), torch.tensor([[3.0, 0.0, 2.0], [0.0, 4.0, 0.0]]))
+    with pytest.raises(ValueError, match="k must be in 1..3"):
+        keep_top_k(h, 4, dim=1)
+
+
+def test_k_sparse_code_has_k_units_per_example(digits):
+    model = KSparseAutoencoder(100, k=7)
+    code = model.encode(digits[0][:16])
+    assert code.shape == (16, 100) and ((code != 0).sum(1) == 7).all()
+    assert model(digits[0][:16]).shape == (16, 1, 28, 28) and model.decoder_filters.shape == (100, 784)
+
+
+def test_wta_keeps_each_units_top_fraction_over_the_batch(digits):
+    model = WTAAutoencoder(50, rate=0.1)
+    x = digits[0][:40]
+    sparse = model.sparse_code(x)
+    assert ((sparse > 0).sum(0) <= math.ceil(0.1 * 40)).all()  # at most 4 winners per unit
+    dense = model.encode(x)
+    assert (dense >= 0).all() and (dense > 0).sum() > (sparse > 0).sum()
+    history = train.fit(model, digits[0], steps=40, batch_size=64, lr=1e-2)
+    assert history.train_loss[-1] < history.train_loss[0]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: KSparseAutoencoder(10, k=11), "k must be in 1..hidden=10"),
+    (lambda: WTAAutoencoder(10, rate=0.0), r"rate .* must be in \(0, 1\]"),
+    (lambda: WTAAutoencoder(0), "hidden must be a positive"),
+    (lambda: AdversarialAutoencoder(prior="uniform"), "prior must be one of"),
+    (lambda: AdversarialAutoencoder(code=3, prior="mixture"), "two-dimensional"),
+    (lambda: sample_prior(5, "mixture", dims=3), "two-dimensional"),
+    (lambda: metrics.mmd(torch.zeros(3, 2), torch.zeros(3, 3)), "same d"),
+    (lambda: metrics.mmd(torch.zeros(3, 2), torch.zeros(3, 2), bandwidth=0), "bandwidth must be > 0"),
+])
+def test_bad_settings_are_explained(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_mixture_prior_has_ten_components_on_a_circle():
+    z = sample_prior(5000, "mixture", generator=torch.Generator().manual_seed(0))
+    radius = z.norm(dim=1)
+    assert z.shape == (5000, 2) and abs(float(radius.mean()) - 4.0) < 0.1
+    angles = torch.atan2(z[:, 1], z[:, 0]) % (2 * math.pi)
+    component = torch.round(angles / (2 * math.pi / 10)) % 10
+    assert torch.bincount(component.long(), minlength=10).min() > 350  # all ten used, about equally
+
+
+def test_mmd_is_zero_for_identical_samples_and_grows_with_a_shift():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(500, 2, generator=g), torch.randn(500, 2, generator=g)
+    assert metrics.mmd(a, a) == pytest.approx(0.0, abs=1e-12)
+    same, shifted = metrics.mmd(a, b), metrics.mmd(a, b + 1.0)
+    assert 0 <= same < 0.01 < shifted
+
+
+def test_adversarial_autoencoder_trains_its_three_players(digits):
+    torch.manual_seed(0)
+    model = AdversarialAutoencoder(2, hidden=(64,), discriminator_hidden=(32,))
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    history = train.fit(model, digits[0], steps=30, batch_size=64, lr=1e-3)
+    assert history.train_loss[-1] < history.train_loss[0]
+    changed = {n for n, p in model.named_parameters() if not torch.equal(before[n], p)}
+    for part in ("encoder", "decoder", "discriminator"):
+        assert any(n.startswith(part) for n in changed), part
+    assert model.sample(5).shape == (5, 1, 28, 28)
