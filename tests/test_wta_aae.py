@@ -38,6 +38,8 @@ def test_wta_keeps_each_units_top_fraction_over_the_batch(digits):
     (lambda: WTAAutoencoder(10, rate=0.0), r"rate .* must be in \(0, 1\]"),
     (lambda: WTAAutoencoder(0), "hidden must be a positive"),
     (lambda: AdversarialAutoencoder(prior="uniform"), "prior must be one of"),
+    (lambda: AdversarialAutoencoder(discriminator_steps=0), "discriminator_steps must be a positive"),
+    (lambda: AdversarialAutoencoder(gradient_penalty=-1.0), "gradient_penalty must be >= 0"),
     (lambda: AdversarialAutoencoder(code=3, prior="mixture"), "two-dimensional"),
     (lambda: sample_prior(5, "mixture", dims=3), "two-dimensional"),
     (lambda: metrics.mmd(torch.zeros(3, 2), torch.zeros(3, 3)), "same d"),
@@ -75,3 +77,6 @@ def test_adversarial_autoencoder_trains_its_three_players(digits):
     for part in ("encoder", "decoder", "discriminator"):
         assert any(n.startswith(part) for n in changed), part
     assert model.sample(5).shape == (5, 1, 28, 28)
+    plain_gan = AdversarialAutoencoder(2, hidden=(64,), discriminator_hidden=(32,), gradient_penalty=0.0,
+                                       discriminator_steps=1)
+    assert train.fit(plain_gan, digits[0], steps=5, batch_size=64).train_loss

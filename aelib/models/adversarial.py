@@ -42,18 +42,29 @@ class AdversarialAutoencoder(nn.Module):
 
     A discriminator D(z) tells codes of data from samples of the prior; the encoder is trained
     to fool it. ``train_step`` does the paper's three updates on each batch: reconstruction
-    (encoder and decoder), discriminator, and the encoder as the generator. Train with
-    ``aelib.train.fit``, which calls ``configure_optimizers`` and ``train_step``.
+    (encoder and decoder), discriminator (``discriminator_steps`` times, each on fresh prior
+    samples), and the encoder as the generator. Train with ``aelib.train.fit``, which calls
+    ``configure_optimizers`` and ``train_step``.
+
+    ``gradient_penalty`` (gamma) adds gamma / 2 * |dC/dz|^2 at prior samples to the
+    discriminator's loss (the R1 penalty of Mescheder et al. 2018); without it, some random
+    starts ended with codes far from the prior in the runs made for chapter 7.
     """
 
     def __init__(self, code: int = 2, hidden: Sequence[int] = (512, 256), prior: str = "normal",
-                 n_inputs: int = 784, discriminator_hidden: Sequence[int] = (256, 256)):
+                 n_inputs: int = 784, discriminator_hidden: Sequence[int] = (256, 256),
+                 discriminator_steps: int = 2, gradient_penalty: float = 10.0):
         super().__init__()
+        if not gradient_penalty >= 0:
+            raise ValueError(f"gradient_penalty must be >= 0, got {gradient_penalty}")
+        if not isinstance(discriminator_steps, int) or discriminator_steps < 1:
+            raise ValueError(f"discriminator_steps must be a positive integer, got {discriminator_steps!r}")
         if prior not in PRIORS:
             raise ValueError(f"prior must be one of {PRIORS}, got {prior!r}")
         if prior == "mixture" and code != 2:
             raise ValueError(f"the mixture prior is two-dimensional: use code=2, got code={code}")
         self.code_size, self.prior, self.n_inputs = code, prior, n_inputs
+        self.discriminator_steps, self.gradient_penalty = discriminator_steps, float(gradient_penalty)
         self.encoder = mlp((n_inputs, *hidden, code))
         self.decoder = mlp((code, *hidden[::-1], n_inputs), out=nn.Sigmoid())
         self.discriminator = mlp((code, *discriminator_hidden, 1))
@@ -97,13 +108,18 @@ class AdversarialAutoencoder(nn.Module):
         reconstruction.backward()
         autoencoder.step()
 
-        real = self.discriminator(self.sample_prior(len(batch)))
-        fake = self.discriminator(self.encode(batch).detach())
-        d_loss = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-                  + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
-        discriminator.zero_grad(set_to_none=True)
-        d_loss.backward()
-        discriminator.step()
+        codes = self.encode(batch).detach()
+        for _ in range(self.discriminator_steps):
+            prior_codes = self.sample_prior(len(batch)).requires_grad_(self.gradient_penalty > 0)
+            real, fake = self.discriminator(prior_codes), self.discriminator(codes)
+            d_loss = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+                      + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+            if self.gradient_penalty > 0:
+                slope, = torch.autograd.grad(real.sum(), prior_codes, create_graph=True)
+                d_loss = d_loss + self.gradient_penalty / 2 * slope.pow(2).sum(1).mean()
+            discriminator.zero_grad(set_to_none=True)
+            d_loss.backward()
+            discriminator.step()
 
         fooled = self.discriminator(self.encode(batch))
         g_loss = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
