@@ -52,9 +52,12 @@ def test_denoising_corrupts_only_in_the_loss_and_keeps_values_in_range():
     assert per_image_std.max() - per_image_std.min() > 0.05  # levels differ between images
     masked = models.DenoisingAutoencoder(ae, "masking", level=0.5).corrupt(torch.ones(1, 1, 28, 28))
     assert 0.4 < (masked == 0).float().mean() < 0.6
+    salted = models.DenoisingAutoencoder(ae, "salt-pepper", level=0.5).corrupt(torch.zeros(1, 1, 28, 28))
+    assert 0.15 < salted.mean() < 0.35 and set(salted.unique().tolist()) <= {0.0, 1.0}  # a quarter turned on
 
 
 @pytest.mark.parametrize("kwargs", [dict(kind="blur"), dict(level=-0.1), dict(kind="masking", level=1.0),
+                                    dict(kind="salt-pepper", level=1.0),
                                     dict(level=(0.5, 0.2))])
 def test_denoising_rejects_bad_settings(kwargs):
     with pytest.raises(ValueError):

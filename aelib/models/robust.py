@@ -15,10 +15,12 @@ from .autoencoder import IMAGE_SHAPE, Autoencoder
 class DenoisingAutoencoder(nn.Module):
     """Trains ``autoencoder`` to rebuild the clean x (N,1,28,28) from a corrupted copy.
 
-    ``kind`` is ``"gaussian"`` (add noise of standard deviation ``level``, clip to [0, 1]) or
+    ``kind`` is ``"gaussian"`` (add noise of standard deviation ``level``, clip to [0, 1]),
     ``"masking"`` (set a random fraction ``level`` of the pixels to 0: dropout on the input,
-    without dropout's rescaling). A pair ``level=(low, high)`` draws each image's level
-    uniformly from that range, so that one model serves a range of noise levels.
+    without dropout's rescaling) or ``"salt-pepper"`` (replace a random fraction ``level`` of
+    the pixels by random bits, 0 or 1: the corruption Bengio et al. 2013 sample with). A pair
+    ``level=(low, high)`` draws each image's level uniformly from that range, so that one model
+    serves a range of noise levels.
     Corruption happens only in ``loss``; ``encode``, ``decode`` and ``forward`` are the wrapped
     model's, applied to whatever they are given.
     """
@@ -26,12 +28,12 @@ class DenoisingAutoencoder(nn.Module):
     def __init__(self, autoencoder: nn.Module | None = None, kind: str = "gaussian",
                  level: float | tuple[float, float] = 0.5):
         super().__init__()
-        if kind not in ("gaussian", "masking"):
-            raise ValueError(f"kind must be 'gaussian' or 'masking', got {kind!r}")
+        if kind not in ("gaussian", "masking", "salt-pepper"):
+            raise ValueError(f"kind must be 'gaussian', 'masking' or 'salt-pepper', got {kind!r}")
         low, high = (level, level) if isinstance(level, (int, float)) else level
-        if not 0 <= low <= high or (kind == "masking" and high >= 1):
-            raise ValueError(f"level must be >= 0 (and < 1 for masking), a number or a pair"
-                             f" (low, high) with low <= high; got {level!r}")
+        if not 0 <= low <= high or (kind != "gaussian" and high >= 1):
+            raise ValueError(f"level must be >= 0 (and < 1 for masking and salt-pepper), a number or"
+                             f" a pair (low, high) with low <= high; got {level!r}")
         self.autoencoder = autoencoder if autoencoder is not None else Autoencoder()
         self.kind, self.level = kind, (float(low), float(high))
 
@@ -41,7 +43,10 @@ class DenoisingAutoencoder(nn.Module):
         level = low + (high - low) * torch.rand(len(x), *[1] * (x.dim() - 1), device=x.device)
         if self.kind == "gaussian":
             return (x + level * torch.randn_like(x)).clamp(0, 1)
-        return x * (torch.rand_like(x) >= level)
+        if self.kind == "masking":
+            return x * (torch.rand_like(x) >= level)
+        bits = (torch.rand_like(x) < 0.5).to(x.dtype)
+        return torch.where(torch.rand_like(x) < level, bits, x)
 
     def encode(self, x: Tensor) -> Tensor:
         return self.autoencoder.encode(x)
