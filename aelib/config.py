@@ -7,6 +7,7 @@ Environment variables (all optional):
 - ``AELIB_DEVICE``: force a device (``cpu``, ``cuda``, ``mps``); default cuda > mps > cpu.
 - ``AELIB_PROGRESS``: ``auto`` (tqdm bars, the default), ``text`` or ``none`` (one summary line).
 - ``AELIB_RESULTS``: a JSON-lines file to which every ``check`` appends its result.
+- ``AELIB_CHAPTER``: recorded with each result (the book build sets it to the chapter).
 """
 
 from __future__ import annotations
@@ -206,4 +207,6 @@ def _record(result: CheckResult) -> None:
     if path:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with open(path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(asdict(result)) + "\n")
+            # AELIB_CHAPTER: the chapter being executed, set by the book build (_ext/book_pages.py)
+            record = asdict(result) | {"chapter": os.environ.get("AELIB_CHAPTER")}
+            f.write(json.dumps(record) + "\n")

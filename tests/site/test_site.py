@@ -33,6 +33,10 @@ def page(browser, site_url):
     page.close()
 
 
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHAPTERS = [p for p in PAGES if p.startswith("chapters/")]
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_page_renders_offline_without_errors(page, site_url, path):
     response = page.goto(f"{site_url}/{path}", wait_until="networkidle")
@@ -40,9 +44,23 @@ def test_page_renders_offline_without_errors(page, site_url, path):
     assert page.locator("article h1").first.is_visible()
     assert not page.errors, f"console errors on {path}: {page.errors}"
     assert not page.foreign, f"{path} requests outside the local server: {page.foreign}"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / path.replace("/", "__").replace(".html", ".png"))
 
 
-@pytest.mark.parametrize("path", [p for p in PAGES if p.startswith("chapters/")])
+def test_internal_links_resolve(page, site_url):
+    targets = set()
+    for path in PAGES:
+        page.goto(f"{site_url}/{path}", wait_until="domcontentloaded")
+        targets |= set(page.evaluate(
+            "o => [...document.querySelectorAll('a[href]')].map(a => a.href.split('#')[0])"
+            ".filter(h => h.startsWith(o))", site_url))
+    broken = [url for url in sorted(targets) if page.request.get(url).status != 200]
+    assert len(targets) > len(PAGES)
+    assert not broken, f"internal links that do not resolve: {broken}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
 def test_chapter_figures_and_math(page, site_url, path):
     page.goto(f"{site_url}/{path}", wait_until="networkidle")
     images = page.locator("main img")
@@ -56,7 +74,8 @@ def test_chapter_figures_and_math(page, site_url, path):
     assert "Check the claims" in raw_tex and "[PASS]" in raw_tex
 
 
-ANIMATED = ["chapters/01_tsne.html", "chapters/04_pixelrnn.html", "chapters/05_vae.html"]
+ANIMATED = ["chapters/01_tsne.html", "chapters/04_pixelrnn.html", "chapters/05_vae.html",
+            "chapters/07b_dae_generative.html"]
 
 
 @pytest.mark.parametrize("path", ANIMATED)
@@ -78,3 +97,47 @@ def test_latent_explorer_falls_back_to_its_static_twin(page, site_url):
     assert "HBox(children" not in page.locator("main").inner_text()
     explorer = page.locator("main div.animation", has=page.locator("img"))
     assert explorer.count() >= 1
+
+
+def test_landing_page_shows_a_figure_from_every_chapter(page, site_url):
+    page.goto(f"{site_url}/intro.html", wait_until="networkidle")
+    cards = page.locator("main .chapter-gallery .chapter-card")
+    assert cards.count() == len(CHAPTERS)
+    linked = {href.split("#")[0] for href in page.locator("main .chapter-card-title a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")}
+    assert linked == set(CHAPTERS)
+    assert page.evaluate("[...document.querySelectorAll('.chapter-card img')]"
+                         ".every(i => i.complete && i.naturalWidth > 0)")
+
+
+def test_results_page_gathers_every_chapters_checks(page, site_url):
+    page.goto(f"{site_url}/results.html", wait_until="networkidle")
+    rows = page.locator("main table.check-results tbody tr")
+    assert rows.count() >= 3 * len(CHAPTERS)
+    results = rows.evaluate_all("rows => rows.map(r => r.lastElementChild.innerText.trim())")
+    assert set(results) == {"PASS"}, "the build recorded failed checks"
+    linked = set(page.locator("main table.check-results tbody a").evaluate_all(
+        "links => links.map(a => a.getAttribute('href').replace(/^[.][/]/, ''))"))
+    assert linked == set(CHAPTERS), f"chapters without recorded checks: {set(CHAPTERS) - linked}"
+
+
+def test_dark_mode_toggles(page, site_url):
+    page.goto(f"{site_url}/chapters/02_autoencoders.html", wait_until="networkidle")
+    background = "getComputedStyle(document.body).backgroundColor"
+    themes, colours = [], []
+    for _ in range(3):  # the switch cycles light -> dark -> auto (or starts elsewhere)
+        page.locator(".theme-switch-button").first.click()
+        themes.append(page.evaluate("document.documentElement.dataset.theme"))
+        colours.append(page.evaluate(background))
+    assert {"light", "dark"} <= set(themes)
+    assert colours[themes.index("dark")] != colours[themes.index("light")]
+
+
+def test_launch_buttons_only_with_a_repository(page, site_url):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    launch = config.get("launch_buttons", {})
+    configured = bool(config.get("repository", {}).get("url")) and bool(
+        launch.get("binderhub_url") or launch.get("colab_url"))
+    page.goto(f"{site_url}/chapters/02_autoencoders.html", wait_until="networkidle")
+    buttons = page.locator(".dropdown-launch-buttons, a[href*='colab.research'], a[href*='mybinder']")
+    assert (buttons.count() > 0) == configured

@@ -1,0 +1,175 @@
+"""Pages assembled from the executed chapters at build time.
+
+- ``{chapter-gallery}``: one figure from each chapter, with its title, for the landing page.
+  The figure is the first output image of the chapter, or the first one in a cell tagged
+  ``landing-figure``.
+- ``{check-results}``: every ``aelib.check`` the chapters ran during this build (read from
+  ``$AELIB_RESULTS``, which ``make book`` sets), as one table with a link to each chapter.
+
+Before each chapter is read (and executed by myst-nb), ``AELIB_CHAPTER`` is set to its
+document name; the Jupyter kernel inherits it, and ``aelib.check`` records it with each
+result.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+logger = logging.getLogger(__name__)
+CHAPTERS = "chapters/"
+
+
+class gallery_placeholder(nodes.General, nodes.Element):
+    pass
+
+
+class results_placeholder(nodes.General, nodes.Element):
+    pass
+
+
+class ChapterGallery(SphinxDirective):
+    def run(self):
+        return [gallery_placeholder()]
+
+
+class CheckResults(SphinxDirective):
+    def run(self):
+        return [results_placeholder()]
+
+
+def mark_chapter(app, docname, source):
+    if docname.startswith(CHAPTERS):
+        os.environ["AELIB_CHAPTER"] = docname
+
+
+def _chapters(app) -> list[str]:
+    """Chapter documents in the order of the table of contents."""
+    env = app.builder.env
+    order = [env.config.root_doc]
+    # toctree_includes maps a document to the documents its toctrees list, in order
+    for doc in order:
+        order += [d for d in env.toctree_includes.get(doc, []) if d not in order]
+    return [d for d in order if d.startswith(CHAPTERS)]
+
+
+def _title(app, docname: str) -> str:
+    title = app.builder.env.titles.get(docname)
+    return title.astext() if title is not None else docname
+
+
+def _link(app, fromdocname: str, docname: str, text: str) -> nodes.reference:
+    uri = app.builder.get_relative_uri(fromdocname, docname)
+    return nodes.reference("", text, internal=True, refuri=uri)
+
+
+def _landing_image(doctree: nodes.document) -> nodes.image | None:
+    tagged = [c for c in doctree.findall(nodes.container) if "tag_landing-figure" in c.get("classes", [])]
+    for root in tagged + [doctree]:
+        for image in root.findall(nodes.image):
+            return image
+    return None
+
+
+def _gallery(app, fromdocname: str) -> nodes.Node:
+    grid = nodes.container(classes=["chapter-gallery"])
+    for docname in _chapters(app):
+        image = _landing_image(app.builder.env.get_doctree(docname))
+        if image is None:
+            logger.warning(f"chapter-gallery: {docname} has no figure to show", location=fromdocname)
+            continue
+        card = nodes.container(classes=["chapter-card"])
+        title = nodes.paragraph(classes=["chapter-card-title"])
+        title += _link(app, fromdocname, docname, _title(app, docname))
+        figure = copy.deepcopy(image)
+        figure["alt"] = f"A figure from {_title(app, docname)}"
+        figure["classes"] = ["chapter-card-image"]
+        link = _link(app, fromdocname, docname, "")
+        link += figure
+        card += [title, nodes.paragraph("", "", link)]
+        grid += card
+    return grid
+
+
+def _read_results(path: str | None) -> list[dict]:
+    if not path or not Path(path).is_file():
+        return []
+    rows = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                logger.warning(f"check-results: line {number} of {path} is not JSON; skipped")
+    return rows
+
+
+def _table(header: list[str], rows: list[list[nodes.Node | str]], widths: list[int]) -> nodes.table:
+    table = nodes.table(classes=["check-results"])
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    group += [nodes.colspec(colwidth=w) for w in widths]
+    head, body = nodes.thead(), nodes.tbody()
+    group += [head, body]
+    for target, cells in ((head, header), *((body, r) for r in rows)):
+        row = nodes.row()
+        for cell in cells:
+            entry = nodes.entry()
+            entry += cell if isinstance(cell, nodes.Node) else nodes.paragraph("", str(cell))
+            row += entry
+        target += row
+    return table
+
+
+def _results(app, fromdocname: str) -> list[nodes.Node]:
+    path = os.environ.get("AELIB_RESULTS")
+    results = _read_results(path)
+    if not results:
+        return [nodes.paragraph("", "No claim checks were recorded in this build (build with `make book`, "
+                                    "which sets AELIB_RESULTS).")]
+    chapters = _chapters(app)
+    position = {docname: i for i, docname in enumerate(chapters)}
+    results.sort(key=lambda r: position.get(r.get("chapter"), len(chapters)))  # stable: run order kept
+    failed = sum(not r["passed"] for r in results)
+    modes = sorted({f"{r['mode']} mode on {r['data']}" for r in results})
+    checked = {r.get("chapter") for r in results} & set(chapters)
+    summary = (f"{len(results)} claims checked in {len(checked)} of {len(chapters)} chapters"
+               f" ({', '.join(modes)}): {len(results) - failed} passed, {failed} failed.")
+    rows, previous = [], object()
+    for r in results:
+        chapter = r.get("chapter")
+        if chapter == previous:
+            where = ""  # the chapter is named on its first row only
+        elif chapter in chapters:
+            where = nodes.paragraph("", "", _link(app, fromdocname, chapter, _title(app, chapter)))
+        else:
+            where = "(not from a chapter)"
+        previous = chapter
+        rows.append([where, r["name"], f"{r['value']:.4g}", r["threshold"], r.get("reference") or "",
+                     "PASS" if r["passed"] else "FAIL"])
+    header = ["chapter", "claim", "measured", "needs", "reference", "result"]
+    return [nodes.paragraph("", summary, classes=["check-summary"]),
+            _table(header, rows, [14, 34, 8, 8, 30, 6])]
+
+
+def fill_placeholders(app, doctree, fromdocname):
+    for node in list(doctree.findall(gallery_placeholder)):
+        node.replace_self(_gallery(app, fromdocname))
+    for node in list(doctree.findall(results_placeholder)):
+        node.replace_self(_results(app, fromdocname))
+
+
+def setup(app):
+    app.add_node(gallery_placeholder)
+    app.add_node(results_placeholder)
+    app.add_directive("chapter-gallery", ChapterGallery)
+    app.add_directive("check-results", CheckResults)
+    app.connect("source-read", mark_chapter)
+    app.connect("doctree-resolved", fill_placeholders)
+    return {"parallel_read_safe": False, "parallel_write_safe": True}
