@@ -12,6 +12,21 @@ from ..metrics import squared_error
 IMAGE_SHAPE = (1, 28, 28)
 
 
+def affine_decode(h: Tensor, encoder: nn.Linear, decoder: nn.Linear | None,
+                  decoder_bias: Tensor | None) -> Tensor:
+    """A one-layer decoder's affine map, codes (N, hidden) -> (N, inputs), before any
+    non-linearity: ``decoder(h)``, or with tied weights (``decoder`` None) the encoder's
+    transpose plus ``decoder_bias``."""
+    if decoder is None:
+        return torch.nn.functional.linear(h, encoder.weight.T, decoder_bias)
+    return decoder(h)
+
+
+def unit_filters(encoder: nn.Linear, decoder: nn.Linear | None) -> Tensor:
+    """What each hidden unit draws, one row per unit: (hidden, inputs), detached."""
+    return (encoder.weight if decoder is None else decoder.weight.T).detach()
+
+
 def mlp(dims: Sequence[int], *, act: type[nn.Module] = nn.ReLU,
         out: nn.Module | None = None, batch_norm: bool = False) -> nn.Sequential:
     """Linear layers through ``dims`` with ``act`` between them (after a batch norm if

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ..metrics import squared_error
-from .autoencoder import IMAGE_SHAPE
+from .autoencoder import IMAGE_SHAPE, affine_decode, unit_filters
 
 PENALTIES = ("kl", "l1", "none")
 
@@ -74,17 +74,13 @@ class SparseAutoencoder(nn.Module):
 
     def decode(self, h: Tensor) -> Tensor:
         """(N, hidden) -> images (N, 1, 28, 28) in (0, 1)."""
-        if self.tied:
-            out = torch.sigmoid(nn.functional.linear(h, self.encoder.weight.T, self.decoder_bias))
-        else:
-            out = torch.sigmoid(self.decoder(h))
+        out = torch.sigmoid(affine_decode(h, self.encoder, self.decoder, self.decoder_bias))
         return out.view(-1, *IMAGE_SHAPE) if self.n_inputs == 784 else out
 
     @property
     def decoder_filters(self) -> Tensor:
         """The decoder's weights, one image per hidden unit: (hidden, n_inputs)."""
-        weight = self.encoder.weight if self.tied else self.decoder.weight.T
-        return weight.detach()
+        return unit_filters(self.encoder, self.decoder)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))

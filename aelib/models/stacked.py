@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..metrics import squared_error
-from .autoencoder import IMAGE_SHAPE
+from .autoencoder import IMAGE_SHAPE, affine_decode
 from .classifier import Classifier
 
 
@@ -53,8 +52,8 @@ class StackedAutoencoder(nn.Module):
     def decode_layer(self, i: int, h: Tensor) -> Tensor:
         """Layer i-1's units back from layer i's, (N, dims[i+1]) -> (N, dims[i])."""
         if self.tied:
-            return torch.sigmoid(F.linear(h, self.encoders[i].weight.T, self.decoder_biases[i]))
-        return torch.sigmoid(self.decoders[i](h))
+            return torch.sigmoid(affine_decode(h, self.encoders[i], None, self.decoder_biases[i]))
+        return torch.sigmoid(affine_decode(h, self.encoders[i], self.decoders[i], None))
 
     def encode(self, x: Tensor, depth: int | None = None) -> Tensor:
         """(N, 1, 28, 28) -> the units of layer ``depth`` (default: the code), (N, dims[depth])."""
@@ -112,9 +111,7 @@ class LayerAutoencoder(nn.Module):
         return torch.sigmoid(self.encoder(h.flatten(1)))
 
     def decode(self, z: Tensor) -> Tensor:
-        if self.decoder is None:
-            return torch.sigmoid(F.linear(z, self.encoder.weight.T, self.decoder_bias))
-        return torch.sigmoid(self.decoder(z))
+        return torch.sigmoid(affine_decode(z, self.encoder, self.decoder, self.decoder_bias))
 
     def forward(self, h: Tensor) -> Tensor:
         return self.decode(self.encode(h)).view_as(h)

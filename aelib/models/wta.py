@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..metrics import squared_error
-from .autoencoder import IMAGE_SHAPE
+from .autoencoder import IMAGE_SHAPE, affine_decode, unit_filters
 
 
 def keep_top_k(h: Tensor, k: int, dim: int) -> Tensor:
@@ -41,13 +41,13 @@ class _LinearAutoencoder(nn.Module):
 
     def decode(self, h: Tensor) -> Tensor:
         """(N, hidden) -> (N, 1, 28, 28); linear, so values may leave [0, 1] slightly."""
-        out = F.linear(h, self.encoder.weight.T, self.decoder_bias) if self.tied else self.decoder(h)
+        out = affine_decode(h, self.encoder, self.decoder, self.decoder_bias)
         return out.view(-1, *IMAGE_SHAPE) if self.n_inputs == 784 else out
 
     @property
     def decoder_filters(self) -> Tensor:
         """What each hidden unit draws: (hidden, n_inputs)."""
-        return (self.encoder.weight if self.tied else self.decoder.weight.T).detach()
+        return unit_filters(self.encoder, self.decoder)
 
     def sparse_code(self, x: Tensor) -> Tensor:
         raise NotImplementedError
