@@ -4,18 +4,25 @@
 
 Not a timed test: timings on shared machines are noisy, so each entry reports ratios of
 runs made side by side. Entries so far: ``tsne`` (aelib's fast t-SNE vs scikit-learn's
-Barnes-Hut t-SNE, both scored by the exact KL on the same dense P) and ``vae`` (aelib's VAE vs
-the pytorch/examples reference architecture, same data and training, test NLL by IWAE k=200).
+Barnes-Hut t-SNE, both scored by the exact KL on the same dense P), ``vae`` (aelib's VAE vs
+the pytorch/examples reference architecture, same data and training, test NLL by IWAE k=200)
+``pca`` (deep and linear AEs vs PCA), ``denoising`` (a DAE vs blur and median filters),
+``pixelcnn`` (vs independent pixels), ``throughput`` (``train.fit`` vs the plain DataLoader +
+Adam loop, images per second) and ``chapters`` (run time and peak memory of each chapter, read
+from the last book build's recorded checks).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import time
 
 import numpy as np
 import torch
+from torch.utils.data import DataLoader, TensorDataset
 
 from . import config, data, metrics, tsne
 from .pca import PCA
@@ -82,7 +89,195 @@ def bench_vae(quick: bool) -> list[dict]:
     return [row]
 
 
-BENCHMARKS = {"tsne": bench_tsne, "vae": bench_vae}
+def bench_pca(quick: bool) -> list[dict]:
+    """Deep AE vs PCA at code sizes 2, 8, 32 (test reconstruction error), and the linear AE vs
+    PCA (error ratio and largest principal angle between their subspaces)."""
+    from .models import Autoencoder, LinearAutoencoder
+
+    splits = data.load("mnist")
+    x, x_test = splits.x_train, splits.x_test
+    rows = []
+    for k in (2, 8, 32):
+        config.seed_everything(0)
+        model = Autoencoder((784, 512, 256, k))
+        history = fit(model, x, steps=600 if quick else 2000, batch_size=256, lr=3e-3, schedule="onecycle",
+                      desc=f"deep AE, k={k}")
+        ae = metrics.reconstruction_error(predict(model, x_test), x_test)
+        pca = metrics.reconstruction_error(PCA(k).fit(x).reconstruct(x_test), x_test)
+        rows.append({"benchmark": "deep AE vs PCA", "k": k, "aelib_error": ae, "pca_error": pca,
+                     "error_ratio": ae / pca, "aelib_seconds": history.total_seconds})
+        print(f"deep AE 784-512-256-{k} vs PCA-{k}: test error {ae:.2f} vs {pca:.2f} (ratio {ae / pca:.3f})",
+              flush=True)
+    k = 16
+    config.seed_everything(0)
+    linear = LinearAutoencoder(k)
+    history = fit(linear, x, steps=1200 if quick else 2000, batch_size=1024, lr=1e-2, schedule="onecycle",
+                  desc="linear AE")
+    pca = PCA(k).fit(x)
+    ae_error = metrics.reconstruction_error(predict(linear, x_test), x_test)
+    pca_error = metrics.reconstruction_error(pca.reconstruct(x_test), x_test)
+    angle = float(metrics.principal_angles(linear.decoder_basis(), pca.components_.T).max())
+    rows.append({"benchmark": "linear AE vs PCA", "k": k, "aelib_error": ae_error, "pca_error": pca_error,
+                 "error_ratio": ae_error / pca_error, "largest_angle_degrees": angle,
+                 "aelib_seconds": history.total_seconds})
+    print(f"linear AE vs PCA, k={k}: test error ratio {ae_error / pca_error:.4f}, largest principal angle"
+          f" {angle:.1f} degrees", flush=True)
+    return rows
+
+
+def bench_denoising(quick: bool) -> list[dict]:
+    """A denoising AE vs the best Gaussian blur and median filter (parameters chosen on the
+    validation images) on test digits with Gaussian noise, sigma 0.5: PSNR in dB."""
+    from . import filters
+    from .models import Autoencoder, DenoisingAutoencoder
+
+    splits = data.load("mnist")
+    generator = torch.Generator().manual_seed(1)
+    noisy_val, noisy_test = (data.corrupt(images, "gaussian", 0.5, generator=generator)
+                             for images in (splits.x_val, splits.x_test))
+
+    def psnr(images: torch.Tensor, clean: torch.Tensor) -> float:
+        return metrics.psnr(images.clamp(0, 1), clean)
+
+    scores = {"noisy input": psnr(noisy_test, splits.x_test)}
+    for name, apply, params in (("Gaussian blur", filters.gaussian_blur, (0.5, 0.7, 1.0, 1.5)),
+                                ("median filter", filters.median_filter, (3, 5))):
+        best = max(params, key=lambda p: psnr(apply(noisy_val, p), splits.x_val))
+        scores[name] = psnr(apply(noisy_test, best), splits.x_test)
+    config.seed_everything(0)
+    denoiser = Autoencoder((784, 512, 128, 64))
+    history = fit(DenoisingAutoencoder(denoiser, "gaussian", (0.2, 0.6)), splits.x_train,
+                  steps=350 if quick else 1500, batch_size=256, lr=3e-3, weight_decay=1e-4,
+                  schedule="onecycle", desc="Gaussian DAE")
+    scores["denoising AE"] = psnr(predict(denoiser, noisy_test), splits.x_test)
+    best_filter = max(("Gaussian blur", "median filter"), key=scores.get)
+    row = {"benchmark": "DAE vs filters", "noise": "Gaussian, sigma 0.5",
+           **{f"{k}_psnr": v for k, v in scores.items()},
+           "psnr_gain_over_best_filter": scores["denoising AE"] - scores[best_filter],
+           "aelib_seconds": history.total_seconds}
+    print("denoising, Gaussian noise sigma 0.5, test PSNR: "
+          + ", ".join(f"{k} {v:.2f} dB" for k, v in scores.items()), flush=True)
+    return [row]
+
+
+def bench_pixelcnn(quick: bool) -> list[dict]:
+    """PixelCNN vs the independent-pixel baseline on binarized digits: test NLL (nats, and
+    bits/dim) and the time to sample 16 images."""
+    from .models import IndependentPixels, PixelCNN
+
+    splits = data.load("mnist")
+    x = data.binarize(splits.x_train, seed=0)
+    x_test = data.binarize(splits.x_test[:500] if quick else splits.x_test, seed=1)
+    baseline = IndependentPixels()
+    with torch.no_grad():
+        baseline.theta.copy_(torch.logit((x.sum(0, keepdim=True) + 1) / (len(x) + 2)))
+    config.seed_everything(0)
+    pixel_cnn = PixelCNN(channels=64, layers=7)
+    pixel_cnn.start_at_independent(x)
+    history = fit(pixel_cnn, x, steps=120 if quick else 240, batch_size=32 if quick else 64, lr=3e-3,
+                  schedule="onecycle", desc="PixelCNN")
+    row = {"benchmark": "PixelCNN vs independent pixels", "test_images": len(x_test),
+           "aelib_seconds": history.total_seconds}
+    for name, model in (("independent", baseline), ("pixelcnn", pixel_cnn)):
+        model.to(config.DEVICE)
+        nll = float(predict(model.nll, x_test, batch_size=250).mean())
+        start = time.perf_counter()
+        model.sample(16, generator=torch.Generator().manual_seed(1))
+        row |= {f"{name}_nll": nll, f"{name}_bits_per_dim": metrics.bits_per_dim(nll),
+                f"{name}_sample16_seconds": time.perf_counter() - start}
+    row["nll_gain"] = row["independent_nll"] - row["pixelcnn_nll"]
+    print(f"PixelCNN: test NLL {row['pixelcnn_nll']:.1f} nats"
+          f" ({row['pixelcnn_bits_per_dim']:.3f} bits/dim) vs"
+          f" independent pixels {row['independent_nll']:.1f} ({row['independent_bits_per_dim']:.3f});"
+          f" 16 samples in {row['pixelcnn_sample16_seconds']:.1f} s", flush=True)
+    return [row]
+
+
+def bench_chapters(quick: bool, path: str | None = None) -> list[dict]:
+    """Each chapter's run time and peak memory, as its own checks recorded them during the last
+    book build (``_build/results.jsonl``, written by ``make book``); nothing is re-run."""
+    path = path or os.environ.get("AELIB_RESULTS") or "_build/results.jsonl"
+    if not os.path.isfile(path):
+        print(f"chapter statistics: no {path}; run `make book` first", flush=True)
+        return []
+    rows: dict[str, dict] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            chapter = record.get("chapter")
+            if not chapter or not chapter.startswith("chapters/"):
+                continue
+            row = rows.setdefault(chapter, {"benchmark": "chapter", "chapter": chapter,
+                                            "mode": record["mode"], "data": record["data"]})
+            if record["name"].startswith("chapter run time"):
+                row["seconds"] = record["value"]
+            elif record["name"].startswith("peak memory"):
+                row["peak_memory_gib"] = record["value"]
+    for row in rows.values():
+        print(f"{row['chapter']}: {row.get('seconds', float('nan')):.0f} s, peak memory"
+              f" {row.get('peak_memory_gib', float('nan')):.2f} GiB ({row['mode']} mode)", flush=True)
+    return list(rows.values())
+
+
+def _plain_training_loop(model: torch.nn.Module, x: torch.Tensor, epochs: int, batch_size: int,
+                         lr: float) -> None:
+    """The baseline every PyTorch tutorial writes: DataLoader over a TensorDataset, Adam."""
+    loader = DataLoader(TensorDataset(x), batch_size=batch_size, shuffle=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    for _ in range(epochs):
+        for (batch,) in loader:
+            loss = model.loss(batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+
+def bench_throughput(quick: bool) -> list[dict]:
+    """Images per second of ``fit`` and of the plain loop, on the same MLP autoencoder
+    784-512-128-32-128-512-784, batch 128, lr 1e-3, 2 epochs over 10k images (CPU); min of
+    alternating repeats after a warm-up, so that both see the same machine load."""
+    from .models import Autoencoder
+
+    splits = data.load("mnist")
+    x = torch.cat([splits.x_train, splits.x_val, splits.x_test])[:2000 if quick else 10_000].cpu()
+    epochs, batch_size, lr, repeats = 2, 128, 1e-3, 2 if quick else 3
+    runners = {
+        "plain loop (DataLoader + Adam)": lambda m: _plain_training_loop(m, x, epochs, batch_size, lr),
+        "aelib.train.fit": lambda m: fit(m, x, epochs=epochs, batch_size=batch_size, lr=lr, device="cpu"),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in runners}
+    with _quiet():
+        for repeat in range(repeats + 1):  # the first round is the warm-up
+            for name, run in runners.items():
+                config.seed_everything(repeat)
+                model = Autoencoder((784, 512, 128, 32))
+                start = time.perf_counter()
+                run(model)
+                if repeat:
+                    seconds[name].append(time.perf_counter() - start)
+    images = epochs * len(x)
+    (base_name, base), (ours_name, ours) = seconds.items()
+    row = {"benchmark": "throughput", "images": images, "threads": torch.get_num_threads(),
+           "baseline_images_per_second": images / min(base), "aelib_images_per_second": images / min(ours),
+           "baseline_seconds": base, "aelib_seconds": ours}
+    row["speedup"] = row["aelib_images_per_second"] / row["baseline_images_per_second"]
+    print(f"training throughput ({torch.get_num_threads()} threads): {ours_name}"
+          f" {row['aelib_images_per_second']:.0f} images/s, {base_name}"
+          f" {row['baseline_images_per_second']:.0f} images/s: {row['speedup']:.2f}x"
+          f" (min of {repeats} alternating runs)", flush=True)
+    return [row]
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence fit's summary lines (the benchmark prints its own)."""
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        yield
+
+
+BENCHMARKS = {"tsne": bench_tsne, "pca": bench_pca, "denoising": bench_denoising, "vae": bench_vae,
+              "pixelcnn": bench_pixelcnn, "throughput": bench_throughput, "chapters": bench_chapters}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:

@@ -1,0 +1,46 @@
+"""The benchmark suite's plumbing (the benchmarks themselves run in the book's Benchmarks page)."""
+
+import json
+
+import pytest
+import torch
+
+from aelib import bench
+from aelib.models import Autoencoder
+
+
+def _record(name, value, chapter, mode="quick"):
+    return {"name": name, "value": value, "threshold": "<= 60", "passed": True, "mode": mode,
+            "data": "mnist-10k", "reference": None, "time": 0.0, "chapter": chapter}
+
+
+def test_chapter_statistics_come_from_the_recorded_checks(tmp_path):
+    path = tmp_path / "results.jsonl"
+    records = [_record("chapter run time (s)", 42.0, "chapters/01_tsne"),
+               _record("peak memory of this chapter's Python process (GiB)", 1.5, "chapters/01_tsne"),
+               _record("chapter run time (s)", 7.0, "benchmarks"),  # not a chapter
+               _record("t-SNE 10-NN accuracy", 0.9, "chapters/01_tsne")]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    (row,) = bench.bench_chapters(quick=True, path=str(path))
+    assert row == {"benchmark": "chapter", "chapter": "chapters/01_tsne", "mode": "quick",
+                   "data": "mnist-10k", "seconds": 42.0, "peak_memory_gib": 1.5}
+
+
+def test_chapter_statistics_without_a_build_say_so(tmp_path, capsys):
+    assert bench.bench_chapters(quick=True, path=str(tmp_path / "missing.jsonl")) == []
+    assert "make book" in capsys.readouterr().out
+
+
+def test_the_plain_baseline_loop_trains():
+    torch.manual_seed(0)
+    x = torch.rand(256, 1, 28, 28)
+    model = Autoencoder((784, 32, 8))
+    before = float(model.loss(x))
+    bench._plain_training_loop(model, x, epochs=3, batch_size=64, lr=1e-2)
+    assert float(model.loss(x)) < before
+
+
+def test_unknown_benchmark_names_are_refused(capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["--only", "no-such-benchmark"])
+    assert "invalid choice" in capsys.readouterr().err
