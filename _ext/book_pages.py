@@ -5,9 +5,10 @@
   ``landing-figure``.
 - ``{check-results}``: every ``aelib.check`` the chapters ran during this build (read from
   ``$AELIB_RESULTS``, which ``make book`` sets), as one table with a link to each chapter.
+- ``{chapter-resources}``: each chapter's run time and peak memory, from its own checks.
 
-Before each chapter is read (and executed by myst-nb), ``AELIB_CHAPTER`` is set to its
-document name; the Jupyter kernel inherits it, and ``aelib.check`` records it with each
+Before each page is read (and, if it is a notebook, executed by myst-nb), ``AELIB_CHAPTER``
+is set to its document name; the Jupyter kernel inherits it, and ``aelib.check`` records it with each
 result.
 """
 
@@ -34,6 +35,10 @@ class results_placeholder(nodes.General, nodes.Element):
     pass
 
 
+class resources_placeholder(nodes.General, nodes.Element):
+    pass
+
+
 class ChapterGallery(SphinxDirective):
     def run(self):
         return [gallery_placeholder()]
@@ -44,9 +49,13 @@ class CheckResults(SphinxDirective):
         return [results_placeholder()]
 
 
-def mark_chapter(app, docname, source):
-    if docname.startswith(CHAPTERS):
-        os.environ["AELIB_CHAPTER"] = docname
+class ChapterResources(SphinxDirective):
+    def run(self):
+        return [resources_placeholder()]
+
+
+def mark_document(app, docname, source):
+    os.environ["AELIB_CHAPTER"] = docname
 
 
 def _chapters(app) -> list[str]:
@@ -134,6 +143,7 @@ def _results(app, fromdocname: str) -> list[nodes.Node]:
         return [nodes.paragraph("", "No claim checks were recorded in this build (build with `make book`, "
                                     "which sets AELIB_RESULTS).")]
     chapters = _chapters(app)
+    documents = app.builder.env.all_docs
     position = {docname: i for i, docname in enumerate(chapters)}
     results.sort(key=lambda r: position.get(r.get("chapter"), len(chapters)))  # stable: run order kept
     failed = sum(not r["passed"] for r in results)
@@ -146,10 +156,10 @@ def _results(app, fromdocname: str) -> list[nodes.Node]:
         chapter = r.get("chapter")
         if chapter == previous:
             where = ""  # the chapter is named on its first row only
-        elif chapter in chapters:
+        elif chapter in documents:
             where = nodes.paragraph("", "", _link(app, fromdocname, chapter, _title(app, chapter)))
         else:
-            where = "(not from a chapter)"
+            where = "(not from a page of the book)"
         previous = chapter
         rows.append([where, r["name"], f"{r['value']:.4g}", r["threshold"], r.get("reference") or "",
                      "PASS" if r["passed"] else "FAIL"])
@@ -158,18 +168,39 @@ def _results(app, fromdocname: str) -> list[nodes.Node]:
             _table(header, rows, [14, 34, 8, 8, 30, 6])]
 
 
+def _resources(app, fromdocname: str) -> list[nodes.Node]:
+    """Run time and peak memory of each chapter, from the checks every chapter ends with."""
+    measured: dict[str, dict[str, float]] = {}
+    for r in _read_results(os.environ.get("AELIB_RESULTS")):
+        for prefix, key in (("chapter run time", "seconds"), ("peak memory", "memory")):
+            if r["name"].startswith(prefix) and r.get("chapter"):
+                measured.setdefault(r["chapter"], {})[key] = r["value"]
+                measured[r["chapter"]]["mode"] = f"{r['mode']}, {r['data']}"
+    rows = [[nodes.paragraph("", "", _link(app, fromdocname, c, _title(app, c))),
+             f"{measured[c].get('seconds', float('nan')):.0f}",
+             f"{measured[c].get('memory', float('nan')):.2f}",
+             measured[c]["mode"]] for c in _chapters(app) if c in measured]
+    if not rows:
+        return [nodes.paragraph("", "No chapter recorded its run time in this build.")]
+    return [_table(["chapter", "run time (s)", "peak memory (GiB)", "mode, data"], rows, [40, 12, 14, 20])]
+
+
 def fill_placeholders(app, doctree, fromdocname):
     for node in list(doctree.findall(gallery_placeholder)):
         node.replace_self(_gallery(app, fromdocname))
     for node in list(doctree.findall(results_placeholder)):
         node.replace_self(_results(app, fromdocname))
+    for node in list(doctree.findall(resources_placeholder)):
+        node.replace_self(_resources(app, fromdocname))
 
 
 def setup(app):
     app.add_node(gallery_placeholder)
     app.add_node(results_placeholder)
+    app.add_node(resources_placeholder)
     app.add_directive("chapter-gallery", ChapterGallery)
     app.add_directive("check-results", CheckResults)
-    app.connect("source-read", mark_chapter)
+    app.add_directive("chapter-resources", ChapterResources)
+    app.connect("source-read", mark_document)
     app.connect("doctree-resolved", fill_placeholders)
     return {"parallel_read_safe": False, "parallel_write_safe": True}
