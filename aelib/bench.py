@@ -3,13 +3,19 @@
     python -m aelib.bench [--quick] [--only NAME] [--out results.json]
 
 Not a timed test: timings on shared machines are noisy, so each entry reports ratios of
-runs made side by side. Entries so far: ``tsne`` (aelib's fast t-SNE vs scikit-learn's
-Barnes-Hut t-SNE, both scored by the exact KL on the same dense P), ``vae`` (aelib's VAE vs
-the pytorch/examples reference architecture, same data and training, test NLL by IWAE k=200)
-``pca`` (deep and linear AEs vs PCA), ``denoising`` (a DAE vs blur and median filters),
-``pixelcnn`` (vs independent pixels), ``throughput`` (``train.fit`` vs the plain DataLoader +
-Adam loop, images per second) and ``chapters`` (run time and peak memory of each chapter, read
-from the last book build's recorded checks).
+runs made side by side. Entries:
+
+- ``tsne``: aelib's fast t-SNE vs scikit-learn's Barnes-Hut t-SNE, scored by the exact KL on
+  the same dense P, 10-NN accuracy and trustworthiness;
+- ``tsne-scaling``: their wall time against N, with the log-log slopes;
+- ``pca``: deep and linear autoencoders vs PCA;
+- ``denoising``: a denoising autoencoder vs blur and median filters (PSNR);
+- ``vae``: aelib's VAE vs the pytorch/examples architecture, same data and training, test NLL
+  by IWAE k=200;
+- ``pixelcnn``: PixelCNN vs independent pixels (NLL, bits/dim, sampling time);
+- ``throughput``: ``train.fit`` (unfused and fused AdamW) vs the plain DataLoader + Adam
+  loop, images per second;
+- ``chapters``: run time and peak memory of each chapter, from the last book build's checks.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from .train import fit, predict
 
 def bench_tsne(quick: bool) -> list[dict]:
     from sklearn.manifold import TSNE as SklearnTSNE
+    from sklearn.manifold import trustworthiness
 
     splits = data.load("mnist")
     images = torch.cat([splits.x_train, splits.x_val, splits.x_test]).flatten(1).double()
@@ -53,11 +60,14 @@ def bench_tsne(quick: bool) -> list[dict]:
         for name, emb in (("aelib", ours), ("sklearn", ref)):  # leave-one-out 10-NN in 2-D
             Z = torch.from_numpy(np.ascontiguousarray(emb)).double()
             row[f"{name}_10nn_accuracy"] = metrics.knn_accuracy(Z, y, Z, y, k=10, exclude_self=True)
+            row[f"{name}_trustworthiness"] = float(trustworthiness(X.numpy(), np.asarray(emb),
+                                                                   n_neighbors=10))
         rows.append(row)
         print(f"t-SNE N={n}: aelib {ours_s:.1f} s, scikit-learn {ref_s:.1f} s (ratio"
               f" {row['time_ratio']:.2f}); exact KL {row['aelib_kl']:.4f} vs {row['sklearn_kl']:.4f}"
               f" (ratio {row['kl_ratio']:.4f}); 10-NN {row['aelib_10nn_accuracy']:.3f} vs"
-              f" {row['sklearn_10nn_accuracy']:.3f}", flush=True)
+              f" {row['sklearn_10nn_accuracy']:.3f}; trustworthiness {row['aelib_trustworthiness']:.3f} vs"
+              f" {row['sklearn_trustworthiness']:.3f}", flush=True)
     return rows
 
 
@@ -87,6 +97,36 @@ def bench_vae(quick: bool) -> list[dict]:
     print(f"VAE: {ours_name} is {row['nll_gain']:.2f} nats better than {ref_name}, at"
           f" {row['time_ratio']:.1f}x its time per epoch", flush=True)
     return [row]
+
+
+def bench_tsne_scaling(quick: bool) -> list[dict]:
+    """Wall time of aelib's fast t-SNE and scikit-learn's Barnes-Hut t-SNE against N (MNIST
+    digits, 50 PCA dimensions), and the slope of log(time) against log(N) for each."""
+    from sklearn.manifold import TSNE as SklearnTSNE
+
+    splits = data.load("mnist")
+    images = torch.cat([splits.x_train, splits.x_val, splits.x_test]).flatten(1).double()
+    sizes = [n for n in ((500, 1000, 2000) if quick else (1000, 2000, 5000, 10_000)) if n <= len(images)]
+    rows = []
+    for n in sizes:
+        X = PCA(50).fit_transform(images[:n]).double()
+        start = time.perf_counter()
+        tsne.TSNE(method="fast", random_state=0).fit_transform(X)
+        ours = time.perf_counter() - start
+        start = time.perf_counter()
+        SklearnTSNE(random_state=0, init="pca").fit_transform(X.numpy())
+        rows.append({"benchmark": "tsne scaling", "n": n, "aelib_seconds": ours,
+                     "sklearn_seconds": time.perf_counter() - start})
+        print(f"t-SNE scaling, N={n}: aelib {ours:.1f} s, scikit-learn {rows[-1]['sklearn_seconds']:.1f} s",
+              flush=True)
+    log_n = np.log([r["n"] for r in rows])
+    for key in ("aelib", "sklearn"):
+        slope = float(np.polyfit(log_n, np.log([r[f"{key}_seconds"] for r in rows]), 1)[0])
+        for r in rows:
+            r[f"{key}_slope"] = slope
+    print(f"t-SNE time ~ N^slope: aelib {rows[0]['aelib_slope']:.2f},"
+          f" scikit-learn {rows[0]['sklearn_slope']:.2f}", flush=True)
+    return rows
 
 
 def bench_pca(quick: bool) -> list[dict]:
@@ -245,6 +285,8 @@ def bench_throughput(quick: bool) -> list[dict]:
     runners = {
         "plain loop (DataLoader + Adam)": lambda m: _plain_training_loop(m, x, epochs, batch_size, lr),
         "aelib.train.fit": lambda m: fit(m, x, epochs=epochs, batch_size=batch_size, lr=lr, device="cpu"),
+        "aelib.train.fit(fused=True)": lambda m: fit(m, x, epochs=epochs, batch_size=batch_size, lr=lr,
+                                                     device="cpu", fused=True),
     }
     seconds: dict[str, list[float]] = {name: [] for name in runners}
     with _quiet():
@@ -257,15 +299,17 @@ def bench_throughput(quick: bool) -> list[dict]:
                 if repeat:
                     seconds[name].append(time.perf_counter() - start)
     images = epochs * len(x)
-    (base_name, base), (ours_name, ours) = seconds.items()
+    rate = {name: images / min(times) for name, times in seconds.items()}
+    (base_name, base), (ours_name, ours), (fused_name, fused) = seconds.items()
     row = {"benchmark": "throughput", "images": images, "threads": torch.get_num_threads(),
-           "baseline_images_per_second": images / min(base), "aelib_images_per_second": images / min(ours),
-           "baseline_seconds": base, "aelib_seconds": ours}
-    row["speedup"] = row["aelib_images_per_second"] / row["baseline_images_per_second"]
-    print(f"training throughput ({torch.get_num_threads()} threads): {ours_name}"
-          f" {row['aelib_images_per_second']:.0f} images/s, {base_name}"
-          f" {row['baseline_images_per_second']:.0f} images/s: {row['speedup']:.2f}x"
-          f" (min of {repeats} alternating runs)", flush=True)
+           "baseline_images_per_second": rate[base_name], "aelib_images_per_second": rate[ours_name],
+           "fused_images_per_second": rate[fused_name], "baseline_seconds": base, "aelib_seconds": ours,
+           "fused_seconds": fused}
+    row["speedup"] = rate[ours_name] / rate[base_name]
+    row["fused_speedup"] = rate[fused_name] / rate[base_name]
+    print(f"training throughput ({torch.get_num_threads()} threads, min of {repeats} alternating runs): "
+          + ", ".join(f"{name} {r:.0f} images/s" for name, r in rate.items())
+          + f"; speed-up {row['speedup']:.2f}x, fused {row['fused_speedup']:.2f}x", flush=True)
     return [row]
 
 
@@ -276,8 +320,9 @@ def _quiet():
         yield
 
 
-BENCHMARKS = {"tsne": bench_tsne, "pca": bench_pca, "denoising": bench_denoising, "vae": bench_vae,
-              "pixelcnn": bench_pixelcnn, "throughput": bench_throughput, "chapters": bench_chapters}
+BENCHMARKS = {"tsne": bench_tsne, "tsne-scaling": bench_tsne_scaling, "pca": bench_pca,
+              "denoising": bench_denoising, "vae": bench_vae, "pixelcnn": bench_pixelcnn,
+              "throughput": bench_throughput, "chapters": bench_chapters}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:

@@ -123,6 +123,7 @@ def fit(
     desc: str | None = None,
     checkpoint: str | Path | None = None,
     optimizer: str = "adamw",
+    fused: bool = False,
 ) -> History:
     """Train ``model`` on ``x_train`` (N, ...) for ``epochs`` passes or ``steps`` optimizer steps.
 
@@ -132,7 +133,10 @@ def fit(
     ``augment`` maps a batch to an augmented batch (on the device). ``schedule`` is ``None``,
     ``"onecycle"``, ``"cosine"`` or a callable ``(optimizer, total_steps) -> scheduler``.
     ``optimizer``: ``"adamw"`` (AdamW, the default) or ``"sgd"`` (SGD with Nesterov momentum
-    0.9; ``weight_decay`` is then L2 decay). The model is left in eval mode, on ``device``
+    0.9; ``weight_decay`` is then L2 decay). ``fused=True`` takes AdamW's step with PyTorch's
+    fused kernel on CPU or CUDA: about 1.3x the throughput of small models on a CPU, with
+    results equal up to float rounding (off by default: the chapters' numbers were verified
+    with the unfused step). The model is left in eval mode, on ``device``
     (default: the one ``aelib.setup`` chose).
 
     ``checkpoint`` (a file path): after every epoch, model, optimizer, schedule, history and
@@ -178,9 +182,7 @@ def fit(
         optimizers = [torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True,
                                       weight_decay=weight_decay)]
     else:
-        # PyTorch's fused AdamW kernel: one pass over each parameter instead of a dozen
-        # element-wise ops, about 1.3x the training throughput of small models on a CPU.
-        fused = device.type in ("cpu", "cuda") and all(p.is_floating_point() for p in model.parameters())
+        fused = fused and device.type in ("cpu", "cuda")
         optimizers = [torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, fused=fused)]
     schedulers = [s for s in (_make_schedule(schedule, o, lr, total_steps) for o in optimizers) if s]
 
@@ -188,7 +190,7 @@ def fit(
     run = None  # what a checkpoint must match: model, data and settings
     if checkpoint is not None:
         run = _run_signature(model, x_train, y_train, total_steps, batch_size, lr, weight_decay, schedule,
-                             optimizer)
+                             optimizer + ("-fused" if fused else ""))
         if Path(checkpoint).exists():
             history, step, epoch = _resume(Path(checkpoint), run, model, optimizers, schedulers, device)
             print(f"{desc or type(model).__name__}: resuming from {checkpoint} at epoch {epoch},"

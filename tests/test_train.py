@@ -53,6 +53,16 @@ def test_fit_is_reproducible_with_a_seed(digits):
     assert runs[0] == runs[1]
 
 
+def test_fused_adamw_step_matches_the_default_up_to_rounding(digits):
+    x, _ = digits
+    losses = {}
+    for fused in (False, True):
+        torch.manual_seed(0)
+        model = small_ae()
+        losses[fused] = train.fit(model, x, steps=30, batch_size=32, lr=3e-3, fused=fused).step_loss
+    assert losses[True] == pytest.approx(losses[False], rel=1e-3)
+
+
 def test_model_without_loss_is_rejected(digits):
     with pytest.raises(TypeError, match="has no loss"):
         train.fit(nn.Linear(784, 10), digits[0], steps=1)
