@@ -72,6 +72,8 @@ def test_chapter_figures_and_math(page, site_url, path):
     raw_tex = page.locator("main").inner_text()
     assert not re.search(r"\$\$|\\begin\{", raw_tex), f"untypeset math left on {path}"
     assert "Check the claims" in raw_tex and "[PASS]" in raw_tex
+    citations = page.locator("main a[href*='bibliography.html#']")
+    assert citations.count() >= 1, f"{path} cites no reference"
 
 
 ANIMATED = ["chapters/01_tsne.html", "chapters/04_pixelrnn.html", "chapters/05_vae.html",
