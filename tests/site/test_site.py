@@ -68,7 +68,9 @@ def test_chapter_figures_and_math(page, site_url, path):
     broken = page.evaluate("[...document.querySelectorAll('main img')]"
                            ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
     assert not broken, f"images that did not load on {path}: {broken}"
-    page.wait_for_selector("mjx-container", timeout=15000)
+    # attached, not visible: the first formula may sit in a folded solution or the page's
+    # table of contents, which the browser window hides
+    page.wait_for_selector("main mjx-container", state="attached", timeout=15000)
     raw_tex = page.locator("main").inner_text()
     assert not re.search(r"\$\$|\\begin\{", raw_tex), f"untypeset math left on {path}"
     assert "Check the claims" in raw_tex and "[PASS]" in raw_tex
