@@ -119,8 +119,9 @@ def _read_results(path: str | None) -> list[dict]:
     return rows
 
 
-def _table(header: list[str], rows: list[list[nodes.Node | str]], widths: list[int]) -> nodes.table:
-    table = nodes.table(classes=["check-results"])
+def _table(header: list[str], rows: list[list[nodes.Node | str]], widths: list[int],
+           css_class: str) -> nodes.table:
+    table = nodes.table(classes=[css_class])
     group = nodes.tgroup(cols=len(header))
     table += group
     group += [nodes.colspec(colwidth=w) for w in widths]
@@ -165,24 +166,23 @@ def _results(app, fromdocname: str) -> list[nodes.Node]:
                      "PASS" if r["passed"] else "FAIL"])
     header = ["chapter", "claim", "measured", "needs", "reference", "result"]
     return [nodes.paragraph("", summary, classes=["check-summary"]),
-            _table(header, rows, [14, 34, 8, 8, 30, 6])]
+            _table(header, rows, [14, 34, 8, 8, 30, 6], "check-results")]
 
 
 def _resources(app, fromdocname: str) -> list[nodes.Node]:
     """Run time and peak memory of each chapter, from the checks every chapter ends with."""
-    measured: dict[str, dict[str, float]] = {}
-    for r in _read_results(os.environ.get("AELIB_RESULTS")):
-        for prefix, key in (("chapter run time", "seconds"), ("peak memory", "memory")):
-            if r["name"].startswith(prefix) and r.get("chapter"):
-                measured.setdefault(r["chapter"], {})[key] = r["value"]
-                measured[r["chapter"]]["mode"] = f"{r['mode']}, {r['data']}"
+    from aelib.bench import chapter_statistics
+
+    path = os.environ.get("AELIB_RESULTS")
+    measured = {r["chapter"]: r for r in chapter_statistics(path)} if path and Path(path).is_file() else {}
     rows = [[nodes.paragraph("", "", _link(app, fromdocname, c, _title(app, c))),
              f"{measured[c].get('seconds', float('nan')):.0f}",
-             f"{measured[c].get('memory', float('nan')):.2f}",
-             measured[c]["mode"]] for c in _chapters(app) if c in measured]
+             f"{measured[c].get('peak_memory_gib', float('nan')):.2f}",
+             f"{measured[c]['mode']}, {measured[c]['data']}"] for c in _chapters(app) if c in measured]
     if not rows:
         return [nodes.paragraph("", "No chapter recorded its run time in this build.")]
-    return [_table(["chapter", "run time (s)", "peak memory (GiB)", "mode, data"], rows, [40, 12, 14, 20])]
+    return [_table(["chapter", "run time (s)", "peak memory (GiB)", "mode, data"], rows, [40, 12, 14, 20],
+                   "chapter-resources")]
 
 
 def fill_placeholders(app, doctree, fromdocname):

@@ -233,13 +233,9 @@ def bench_pixelcnn(quick: bool) -> list[dict]:
     return [row]
 
 
-def bench_chapters(quick: bool, path: str | None = None) -> list[dict]:
-    """Each chapter's run time and peak memory, as its own checks recorded them during the last
-    book build (``_build/results.jsonl``, written by ``make book``); nothing is re-run."""
-    path = path or os.environ.get("AELIB_RESULTS") or "_build/results.jsonl"
-    if not os.path.isfile(path):
-        print(f"chapter statistics: no {path}; run `make book` first", flush=True)
-        return []
+def chapter_statistics(path: str) -> list[dict]:
+    """Each chapter's run time and peak memory, as its own checks recorded them in a book
+    build's results file (JSON lines from ``aelib.check``), one dict per chapter, in run order."""
     rows: dict[str, dict] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -253,10 +249,21 @@ def bench_chapters(quick: bool, path: str | None = None) -> list[dict]:
                 row["seconds"] = record["value"]
             elif record["name"].startswith("peak memory"):
                 row["peak_memory_gib"] = record["value"]
-    for row in rows.values():
+    return list(rows.values())
+
+
+def bench_chapters(quick: bool, path: str | None = None) -> list[dict]:
+    """``chapter_statistics`` of the last book build (``_build/results.jsonl``, written by
+    ``make book``); nothing is re-run."""
+    path = path or os.environ.get("AELIB_RESULTS") or "_build/results.jsonl"
+    if not os.path.isfile(path):
+        print(f"chapter statistics: no {path}; run `make book` first", flush=True)
+        return []
+    rows = chapter_statistics(path)
+    for row in rows:
         print(f"{row['chapter']}: {row.get('seconds', float('nan')):.0f} s, peak memory"
               f" {row.get('peak_memory_gib', float('nan')):.2f} GiB ({row['mode']} mode)", flush=True)
-    return list(rows.values())
+    return rows
 
 
 def _plain_training_loop(model: torch.nn.Module, x: torch.Tensor, epochs: int, batch_size: int,
