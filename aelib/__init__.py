@@ -2,19 +2,20 @@
 
 Every chapter starts with ``import aelib; aelib.setup()``. The modules are small enough to
 read top to bottom: ``config`` (mode, budgets, checks), ``data``, ``text``, ``train``,
-``models``, ``pca``, ``metrics``, ``filters``, ``plot``, ``show``; ``cache`` and ``recipes``
+``models``, ``pca``, ``metrics``, ``filters``, ``plot``, ``show``, ``validate`` (the input
+checks behind every public function's clear errors); ``cache`` and ``recipes``
 share trained models between chapters; ``widgets`` (imported on use, it needs ipywidgets)
 holds the interactive explorers.
 """
 
-from . import cache, config, data, filters, metrics, models, pca, plot, recipes, text, train, tsne
+from . import cache, config, data, filters, metrics, models, pca, plot, recipes, text, train, tsne, validate
 from .config import QUICK, __version__, budget, check, elapsed, mode, setup
 from .report import ChecksTable  # imported before ``def report`` below, which must win the name
 from .show import show
 
 __all__ = ["QUICK", "__version__", "budget", "cache", "check", "config", "elapsed", "data", "filters",
            "metrics", "mode", "models", "pca", "plot", "recipes", "report", "setup", "show", "text",
-           "train", "tsne"]
+           "train", "tsne", "validate"]
 
 
 def report(results=None):

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import config
+from . import config, validate
 
 VENDORED_DIR = Path(__file__).parent / "datasets" / "mnist"
 VAL_FRACTION = 0.1
@@ -248,12 +248,8 @@ def load(name: str | None = None) -> Splits:
 # ----------------------------------------------------------------------------- transforms
 
 
-def _check_images(x: Tensor, arg: str = "x") -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{arg} must be a torch.Tensor, got {type(x).__name__}")
-    if x.dim() < 2 or x.numel() == 0:
-        raise ValueError(f"{arg} must be a non-empty batch of images (N, 1, 28, 28),"
-                         f" got shape {tuple(x.shape)}")
+def _check_images(x: Tensor, *, unit: bool = False, rank: tuple[int, ...] = (2, 3, 4)) -> None:
+    validate.tensor(x, "x", rank=rank, unit=unit, why=" (pixel intensities)")
 
 
 def binarize(x: Tensor, *, seed: int | None = 0, threshold: float | None = None) -> Tensor:
@@ -261,11 +257,10 @@ def binarize(x: Tensor, *, seed: int | None = 0, threshold: float | None = None)
 
     Same shape as ``x``; float32 values in {0, 1}.
     """
-    _check_images(x)
+    _check_images(x, unit=threshold is None)
     if threshold is not None:
+        validate.number(threshold, "threshold")
         return (x > threshold).float()
-    if x.min() < 0 or x.max() > 1:
-        raise ValueError("binarize samples Bernoulli(x): x must lie in [0, 1]")
     gen = torch.Generator(device="cpu")
     if seed is not None:
         gen.manual_seed(seed)
@@ -277,7 +272,9 @@ def corrupt(x: Tensor, kind: str = "gaussian", level: float = 0.3, *,
     """Noisy copy of ``x`` for denoising: ``gaussian`` (std ``level``, clipped to [0, 1]),
     ``masking`` (a fraction ``level`` of pixels set to 0), or ``salt-pepper``."""
     _check_images(x)
-    if not 0 <= level <= 1 and kind != "gaussian":
+    validate.choice(kind, "kind", ("gaussian", "masking", "salt-pepper"))
+    validate.number(level, "level", minimum=0)
+    if level > 1 and kind != "gaussian":
         raise ValueError(f"level must be in [0, 1] for {kind!r}, got {level}")
     rand = torch.rand(x.shape, generator=generator, device="cpu").to(x.device)
     if kind == "gaussian":
@@ -288,12 +285,14 @@ def corrupt(x: Tensor, kind: str = "gaussian", level: float = 0.3, *,
     if kind == "salt-pepper":
         salt = torch.rand(x.shape, generator=generator, device="cpu").to(x.device) < 0.5
         return torch.where(rand < level, salt.to(x.dtype), x)
-    raise ValueError(f"unknown corruption {kind!r}; use 'gaussian', 'masking' or 'salt-pepper'")
+    raise AssertionError(kind)  # unreachable: validate.choice above
 
 
 def random_shift(x: Tensor, max_shift: int = 2) -> Tensor:
     """Shift each image by up to ``max_shift`` pixels in each direction (zero fill). (N,C,H,W)."""
-    _check_images(x)
+    _check_images(x, rank=(4,))
+    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
+        raise ValueError(f"max_shift must be an integer >= 0, got {max_shift!r}")
     if max_shift == 0:
         return x
     n, _, h, w = x.shape
@@ -310,8 +309,8 @@ def random_shift(x: Tensor, max_shift: int = 2) -> Tensor:
 def labelled_subset(y: Tensor, per_class: int, *, seed: int = 0) -> Tensor:
     """Indices (per_class * classes,) of a random class-balanced subset of the labels y (N,):
     ``per_class`` examples of every class, drawn with ``seed``."""
-    if not isinstance(per_class, int) or per_class < 1:
-        raise ValueError(f"per_class must be a positive integer, got {per_class!r}")
+    validate.positive_int(per_class, "per_class")
+    validate.labels(y, "y")
     gen = torch.Generator().manual_seed(seed)
     chosen = []
     for c in torch.unique(y).tolist():

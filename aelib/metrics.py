@@ -7,10 +7,21 @@ import math
 import torch
 from torch import Tensor
 
+from . import validate
 
-def _same_shape(a: Tensor, b: Tensor) -> None:
+
+def _same_shape(a: Tensor, b: Tensor, names: tuple[str, str] = ("reconstruction", "x")) -> None:
+    """Two batches (N, ...) of examples, of the same shape, finite."""
+    for tensor, name in zip((a, b), names):
+        validate.tensor(tensor, name, rank=range(2, 6))
     if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {tuple(a.shape)} vs {tuple(b.shape)}")
+        raise ValueError(f"{names[0]} and {names[1]} must have the same shape, got {tuple(a.shape)}"
+                         f" and {tuple(b.shape)}")
+
+
+def _features(x: Tensor, arg: str) -> Tensor:
+    """A non-empty, finite batch of feature vectors (N, ...), as (N, features) float32."""
+    return validate.tensor(x, arg, rank=range(2, 6), floating=False).flatten(1).float()
 
 
 def squared_error(reconstruction: Tensor, x: Tensor) -> Tensor:
@@ -36,7 +47,9 @@ def principal_angles(a: Tensor, b: Tensor) -> Tensor:
 
     Ascending; the last is the largest. Zero angles mean the subspaces coincide.
     """
-    if a.dim() != 2 or b.dim() != 2 or a.shape[0] != b.shape[0]:
+    validate.tensor(a, "a", rank=2)
+    validate.tensor(b, "b", rank=2)
+    if a.shape[0] != b.shape[0]:
         raise ValueError(f"need two matrices with the same number of rows, got {tuple(a.shape)}"
                          f" and {tuple(b.shape)}")
     qa, _ = torch.linalg.qr(a.double())
@@ -53,7 +66,8 @@ def code_sensitivity(codes: Tensor, perturbed_codes: Tensor, perturbation: Tenso
     mean distance ||f(x_i) - f(x_j)|| between the codes of random pairs, so that merely
     shrinking the codes does not count as robustness.
     """
-    _same_shape(codes, perturbed_codes)
+    _same_shape(codes, perturbed_codes, ("codes", "perturbed_codes"))
+    validate.tensor(perturbation, "perturbation", rank=range(2, 6))
     if len(perturbation) != len(codes) or len(codes) < 2:
         raise ValueError(f"need the same number (>= 2) of codes and perturbations, got {len(codes)}"
                          f" and {len(perturbation)}")
@@ -65,7 +79,11 @@ def code_sensitivity(codes: Tensor, perturbed_codes: Tensor, perturbation: Tenso
 
 def bits_per_dim(nll_nats: Tensor | float, dims: int = 784) -> float:
     """Negative log-likelihood per image in nats -> bits per dimension."""
-    return float(torch.as_tensor(nll_nats).mean()) / (dims * math.log(2))
+    validate.positive_int(dims, "dims")
+    nll = validate.tensor(torch.as_tensor(nll_nats, dtype=torch.float64), "nll_nats", nonempty=False)
+    if nll.numel() == 0:
+        raise ValueError("nll_nats is empty; pass at least one negative log-likelihood")
+    return float(nll.mean()) / (dims * math.log(2))
 
 
 def inception_score(probabilities: Tensor) -> float:
@@ -75,8 +93,7 @@ def inception_score(probabilities: Tensor) -> float:
     1 when every image gets the same class distribution (no recognisable, varied digits); C when
     each image is confidently one class and the classes are used equally.
     """
-    if probabilities.dim() != 2 or len(probabilities) == 0:
-        raise ValueError(f"probabilities must be (N, classes) with N >= 1, got {tuple(probabilities.shape)}")
+    validate.tensor(probabilities, "probabilities", rank=2, unit=True)
     p = probabilities.double().clamp_min(1e-12)
     marginal = p.mean(0, keepdim=True)
     return float((p * (p.log() - marginal.log())).sum(1).mean().exp())
@@ -86,6 +103,8 @@ def precision_at_k(queries: Tensor, query_labels: Tensor, database: Tensor, data
                    k: int = 10, metric: str = "euclidean") -> float:
     """Fraction of each query's k nearest database items with the query's label, averaged."""
     nearest = nearest_neighbours(queries, database, k, metric)
+    validate.labels(query_labels, "query_labels", len(queries))
+    validate.labels(database_labels, "database_labels", len(database))
     return float((database_labels[nearest] == query_labels[:, None]).float().mean())
 
 
@@ -95,11 +114,12 @@ def nearest_neighbours(queries: Tensor, database: Tensor, k: int, metric: str = 
     ``metric`` is ``"euclidean"`` or ``"cosine"`` (Euclidean between unit vectors: the same
     order as cosine similarity). Computed in chunks of 1000 queries.
     """
-    if metric not in ("euclidean", "cosine"):
-        raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}")
-    if not 0 < k <= len(database):
-        raise ValueError(f"k must be in 1..{len(database)} (the database size), got {k}")
-    q, d = queries.flatten(1).float(), database.flatten(1).float()
+    validate.choice(metric, "metric", ("euclidean", "cosine"))
+    q, d = _features(queries, "queries"), _features(database, "database")
+    if q.shape[1] != d.shape[1]:
+        raise ValueError(f"queries and database must have the same number of features, got"
+                         f" {q.shape[1]} and {d.shape[1]}")
+    validate.positive_int(k, "k", upper=len(d), upper_name="the database size")
     if metric == "cosine":
         q = torch.nn.functional.normalize(q, dim=1)
         d = torch.nn.functional.normalize(d, dim=1)
@@ -115,12 +135,16 @@ def linear_probe(train_x: Tensor, train_y: Tensor, test_x: Tensor, test_y: Tenso
     statistics, weights fitted by L-BFGS (deterministic, no learning rate to tune) on the mean
     cross-entropy plus ``l2`` times the squared weights, in float64 on the CPU.
     """
-    if len(train_x) != len(train_y) or len(test_x) != len(test_y) or len(train_x) == 0:
-        raise ValueError(f"features and labels must match in length and be non-empty: train"
-                         f" {len(train_x)}/{len(train_y)}, test {len(test_x)}/{len(test_y)}")
-    a, b = train_x.detach().flatten(1).double().cpu(), test_x.detach().flatten(1).double().cpu()
+    a = _features(train_x, "train_x").detach().double().cpu()
+    b = _features(test_x, "test_x").detach().double().cpu()
+    validate.labels(train_y, "train_y", len(a))
+    validate.labels(test_y, "test_y", len(b))
+    validate.positive_int(iterations, "iterations")
+    if len(a) < 2:
+        raise ValueError(f"train_x must hold at least 2 examples to standardise the features, got {len(a)}")
     if a.shape[1] != b.shape[1]:
-        raise ValueError(f"train and test features differ in width: {a.shape[1]} vs {b.shape[1]}")
+        raise ValueError(f"train_x and test_x must have the same number of features, got {a.shape[1]}"
+                         f" and {b.shape[1]}")
     mean, std = a.mean(0), a.std(0).clamp_min(1e-6)
     a, b = (a - mean) / std, (b - mean) / std
     y = train_y.cpu().long()
@@ -147,20 +171,24 @@ def knn_accuracy(train_x: Tensor, train_y: Tensor, test_x: Tensor, test_y: Tenso
     ``exclude_self=True`` is leave-one-out on one set (train and test the same points): each
     point's own entry, its nearest neighbour, does not vote.
     """
+    validate.labels(train_y, "train_y", len(_features(train_x, "train_x")))
+    validate.labels(test_y, "test_y", len(_features(test_x, "test_x")))
     if exclude_self:
         nearest = nearest_neighbours(test_x, train_x, k + 1)[:, 1:]
     else:
         nearest = nearest_neighbours(test_x, train_x, k)
     votes = train_y[nearest]  # (N_test, k)
     counts = torch.nn.functional.one_hot(votes, int(train_y.max()) + 1).sum(1)
-    return float((counts.argmax(1) == test_y).float().mean())
+    return float((counts.argmax(1) == test_y.to(counts.device)).float().mean())
 
 
 def mmd(a: Tensor, b: Tensor, *, bandwidth: float = 1.0) -> float:
     """Squared maximum mean discrepancy between samples a (N, d) and b (M, d) with the Gaussian
     kernel exp(-|x - y|^2 / (2 bandwidth^2)); the biased (V-statistic) estimate, >= 0, which is
     0 for identical samples and grows as the two distributions differ."""
-    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1] or not len(a) or not len(b):
+    validate.tensor(a, "a", rank=2)
+    validate.tensor(b, "b", rank=2)
+    if a.shape[1] != b.shape[1]:
         raise ValueError(f"mmd needs two non-empty (N, d) samples of the same d, got {tuple(a.shape)}"
                          f" and {tuple(b.shape)}")
     if not bandwidth > 0:

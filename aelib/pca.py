@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from . import validate
+
 
 class PCA:
     """Principal component analysis by SVD of the centred data (scikit-learn's conventions).
@@ -14,12 +16,10 @@ class PCA:
     """
 
     def __init__(self, n_components: int):
-        if not isinstance(n_components, int) or n_components < 1:
-            raise ValueError(f"n_components must be a positive integer, got {n_components!r}")
-        self.n_components = n_components
+        self.n_components = validate.positive_int(n_components, "n_components")
 
     def fit(self, X: Tensor) -> PCA:
-        X = X.flatten(1).double()
+        X = validate.tensor(X, "X", rank=range(2, 6), floating=False).flatten(1).double()
         n, d = X.shape
         if self.n_components > min(n, d):
             raise ValueError(f"n_components={self.n_components} exceeds min(n_samples, n_features)"
@@ -53,6 +53,10 @@ class PCA:
     def transform(self, X: Tensor) -> Tensor:
         """(N, ...) -> codes (N, k), float32."""
         self._check_fitted()
+        validate.tensor(X, "X", rank=range(2, 6), floating=False)
+        if X[0].numel() != len(self.mean_):
+            raise ValueError(f"X must have {len(self.mean_)} features per example, like the data PCA"
+                             f" was fitted on, got shape {tuple(X.shape)}")
         return ((X.flatten(1).double() - self.mean_) @ self.components_.T).float()
 
     def fit_transform(self, X: Tensor) -> Tensor:

@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from . import config
+from . import config, validate
 from .checkpoint import CheckpointError, atomic_save
 from .checkpoint import load as load_checkpoint
 
@@ -71,12 +71,7 @@ def _check_labels(y: Tensor | None, x: Tensor | None, arg: str) -> None:
 
 
 def _check_data(x: Tensor, arg: str) -> None:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{arg} must be a torch.Tensor, got {type(x).__name__}")
-    if x.dim() == 0 or len(x) == 0:
-        raise ValueError(f"{arg} is empty (shape {tuple(x.shape)}); pass at least one example")
-    if x.is_floating_point() and not torch.isfinite(x).all():
-        raise ValueError(f"{arg} contains NaN or infinite values; clean the data first")
+    validate.tensor(x, arg, floating=False)
 
 
 def _make_schedule(schedule, optimizer: torch.optim.Optimizer, lr: float, total_steps: int):
@@ -158,8 +153,9 @@ def fit(
     if uses_step and y_train is not None:
         raise ValueError(f"{type(model).__name__} trains through train_step(batch, optimizers),"
                          " which takes no labels")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    validate.choice(optimizer, "optimizer", OPTIMIZERS)
+    validate.number(lr, "lr", positive=True)
+    validate.number(weight_decay, "weight_decay", minimum=0)
     if (epochs is None) == (steps is None):
         raise ValueError("give exactly one budget: epochs=... or steps=...")
     budget = epochs if epochs is not None else steps

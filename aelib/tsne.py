@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import config
+from . import config, validate
 
 MACHINE_EPSILON = float(np.finfo(np.double).eps)
 EXPLORATION_ITERATIONS = 250
@@ -256,11 +256,10 @@ def _validate(X, perplexity: float) -> Tensor:
     if X.dim() != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {tuple(X.shape)};"
                          " flatten images first, e.g. X.reshape(len(X), -1)")
+    validate.tensor(X, "X", floating=False)  # empty, NaN, inf
     n = X.shape[0]
     if n < 2:
-        raise ValueError(f"t-SNE needs at least 2 samples, got {n}")
-    if not torch.isfinite(X).all():
-        raise ValueError("X contains NaN or infinite values; remove or impute them first")
+        raise ValueError(f"t-SNE needs at least 2 samples: X has shape {tuple(X.shape)}")
     if not 0 < perplexity < n:
         raise ValueError(f"perplexity must be in (0, n_samples) = (0, {n}), got {perplexity};"
                          " use a smaller perplexity (5-50 is typical) or more samples")
@@ -322,7 +321,8 @@ class TSNE:
             Y = centred @ vh[: self.n_components].T
             # a deterministic sign per axis, then scale to std 1e-4 as scikit-learn does
             Y = Y * torch.sign(Y[Y.abs().argmax(0), torch.arange(self.n_components)])
-            return Y / Y[:, 0].std() * 1e-4
+            if Y[:, 0].std() > 0:  # else all points coincide: no axis to start along
+                return Y / Y[:, 0].std() * 1e-4
         return 1e-4 * torch.randn(X.shape[0], self.n_components, generator=generator,
                                   dtype=X.dtype).to(X.device)
 

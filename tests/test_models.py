@@ -61,5 +61,5 @@ def test_classifier_trains_on_labels_and_reports_accuracy(digits):
     assert model.accuracy(x[:200], y[:200]) > 0.9
     probabilities = model.probabilities(x[:5])
     assert probabilities.shape == (5, 10) and torch.allclose(probabilities.sum(1), torch.ones(5))
-    with pytest.raises(ValueError, match="784 values per example"):
+    with pytest.raises(ValueError, match=r"x must be a batch of shape \(N, 1, 28, 28\) or \(N, 784\)"):
         model(torch.rand(3, 100))

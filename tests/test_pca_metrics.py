@@ -38,7 +38,7 @@ def test_pca_covariance_path_matches_svd_path_and_top(digits):
 
 
 def test_pca_errors():
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="integer >= 1"):
         PCA(0)
     with pytest.raises(ValueError, match="exceeds"):
         PCA(10).fit(torch.rand(5, 3))
@@ -64,7 +64,7 @@ def test_reconstruction_error_and_psnr():
     y = torch.full((2, 1, 2, 2), 0.1)
     assert metrics.reconstruction_error(y, x) == pytest.approx(0.04)
     assert metrics.psnr(y, x) == pytest.approx(20.0)
-    with pytest.raises(ValueError, match="shapes differ"):
+    with pytest.raises(ValueError, match="must have the same shape"):
         metrics.reconstruction_error(y, torch.zeros(2, 4))
 
 
@@ -83,7 +83,7 @@ def test_retrieval_and_knn():
     odd = torch.tensor([0, 1, 1, 1])
     assert metrics.knn_accuracy(database, odd, database, odd, k=1, exclude_self=True) == 0.5
     assert metrics.knn_accuracy(database, odd, database, odd, k=1) == 1.0  # itself votes
-    with pytest.raises(ValueError, match="k must be in 1..4"):
+    with pytest.raises(ValueError, match="k must be an integer in 1..4"):
         metrics.precision_at_k(queries, labels[:2], database, labels, k=5)
     with pytest.raises(ValueError, match="metric"):
         metrics.precision_at_k(queries, labels[:2], database, labels, metric="manhattan")

@@ -67,5 +67,5 @@ def test_linear_probe_separates_informative_from_random_features(digits):
     accuracy = metrics.linear_probe(x[:200], y[:200], x[200:], y[200:])
     noise = metrics.linear_probe(torch.randn(200, 20), y[:200], torch.randn(56, 20), y[200:])
     assert accuracy > 0.7 and noise < 0.4
-    with pytest.raises(ValueError, match="match in length"):
+    with pytest.raises(ValueError, match="one label per example"):
         metrics.linear_probe(x[:10], y[:9], x[:5], y[:5])

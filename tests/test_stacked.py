@@ -105,5 +105,5 @@ def test_labelled_subset_is_balanced_and_reproducible(digits):
     assert not torch.equal(index, data.labelled_subset(y, 3, seed=2))
     with pytest.raises(ValueError, match="fewer than per_class"):
         data.labelled_subset(y, 1000)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="integer >= 1"):
         data.labelled_subset(y, 0)

@@ -43,5 +43,5 @@ def test_inception_score_ranges_from_one_to_the_number_of_classes():
     one_class = torch.zeros(5, 10)
     one_class[:, 3] = 1
     assert metrics.inception_score(one_class) == pytest.approx(1.0)
-    with pytest.raises(ValueError, match="probabilities must be"):
+    with pytest.raises(ValueError, match="probabilities must have 2 dimensions"):
         metrics.inception_score(torch.rand(10))

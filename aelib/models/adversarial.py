@@ -14,8 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .. import validate
 from ..metrics import squared_error
-from .autoencoder import IMAGE_SHAPE, mlp
+from .autoencoder import example_shape, mlp
 
 PRIORS = ("normal", "mixture")
 
@@ -71,12 +72,13 @@ class AdversarialAutoencoder(nn.Module):
 
     def encode(self, x: Tensor) -> Tensor:
         """(N, 1, 28, 28) -> codes (N, code)."""
+        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
         return self.encoder(x.flatten(1))
 
     def decode(self, z: Tensor) -> Tensor:
         """(N, code) -> images (N, 1, 28, 28)."""
-        out = self.decoder(z)
-        return out.view(-1, *IMAGE_SHAPE) if self.n_inputs == 784 else out
+        validate.batch(z, "z", (self.code_size,), like=self)
+        return self.decoder(z).view(-1, *example_shape(self.n_inputs))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))

@@ -7,9 +7,15 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from .. import validate
 from ..metrics import squared_error
 
 IMAGE_SHAPE = (1, 28, 28)
+
+
+def example_shape(n_inputs: int) -> tuple[int, ...]:
+    """The shape of one input example: an image (1, 28, 28) for 784 inputs, else (n_inputs,)."""
+    return IMAGE_SHAPE if n_inputs == 784 else (n_inputs,)
 
 
 def affine_decode(h: Tensor, encoder: nn.Linear, decoder: nn.Linear | None,
@@ -92,11 +98,13 @@ class Autoencoder(nn.Module):
 
     def encode(self, x: Tensor) -> Tensor:
         """(N,1,28,28) -> (N, code_size)."""
+        validate.batch(x, "x", example_shape(self.dims[0]), like=self)
         return self.encoder(x.flatten(1))
 
     def decode(self, z: Tensor) -> Tensor:
         """(N, code_size) -> (N,1,28,28)."""
-        return self.decoder(z).view(-1, *IMAGE_SHAPE)
+        validate.batch(z, "z", (self.code_size,), like=self)
+        return self.decoder(z).view(-1, *example_shape(self.dims[0]))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))

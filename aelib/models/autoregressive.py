@@ -18,17 +18,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .. import validate
 from .autoencoder import IMAGE_SHAPE
 
 H, W = IMAGE_SHAPE[1:]
 
 
-def check_binary(x: Tensor) -> None:
-    if not isinstance(x, Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
-        shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-        raise ValueError(f"expected binary images (N, 1, 28, 28), got {shape}")
-    if ((x != 0) & (x != 1)).any():
-        raise ValueError("these models are Bernoulli: x must be binary (0/1); use aelib.data.binarize(x)")
+def check_binary(x: Tensor, model: nn.Module | None = None, arg: str = "x") -> None:
+    """``x`` must be binary images (N, 1, 28, 28), of ``model``'s dtype and device if given."""
+    validate.batch(x, arg, IMAGE_SHAPE, flat_ok=False, like=model, binary=True,
+                   why=" for a Bernoulli likelihood")
 
 
 class MaskedConv2d(nn.Conv2d):
@@ -71,12 +70,12 @@ class _Autoregressive(nn.Module):
         """Start from the independent-pixel solution: set the per-pixel output bias to
         logit(fraction of images in ``x`` (N, 1, 28, 28) with that pixel on), smoothed by one on
         and one off image. Training then starts at the baseline's likelihood, not at p = 1/2."""
-        check_binary(x)
+        check_binary(x, self)
         self.pixel_bias.copy_(torch.logit((x.float().sum(0, keepdim=True) + 1) / (len(x) + 2)))
 
     def nll(self, x: Tensor) -> Tensor:
         """Negative log-likelihood of each binary image in nats, (N,)."""
-        check_binary(x)
+        check_binary(x, self)
         return F.binary_cross_entropy_with_logits(self.logits(x), x, reduction="none").flatten(1).sum(1)
 
     def loss(self, x: Tensor) -> Tensor:
@@ -99,7 +98,7 @@ class _Autoregressive(nn.Module):
         device = next(self.parameters()).device
         x = torch.zeros(n, *IMAGE_SHAPE, device=device)
         if given is not None:
-            check_binary(given)
+            check_binary(given, arg="given")
             if len(given) != n:
                 raise ValueError(f"given holds {len(given)} images but n is {n}")
             x[:, :, :start_row] = given[:, :, :start_row].to(device)

@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .autoencoder import mlp
+from .. import validate
+from .autoencoder import example_shape, mlp
 
 
 class Classifier(nn.Module):
@@ -26,15 +27,14 @@ class Classifier(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """(N, ...) with n_inputs values per example -> logits (N, classes)."""
-        flat = x.flatten(1)
-        if flat.shape[1] != self.n_inputs:
-            raise ValueError(f"expected {self.n_inputs} values per example, got input of shape"
-                             f" {tuple(x.shape)}")
-        return self.net(flat)
+        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
+        return self.net(x.flatten(1))
 
     def loss(self, x: Tensor, y: Tensor) -> Tensor:
         """Mean cross-entropy of the labels y (N,) under the predicted classes."""
-        return F.cross_entropy(self(x), y)
+        logits = self(x)
+        validate.labels(y, "y", len(x), self.classes)
+        return F.cross_entropy(logits, y.to(logits.device))
 
     @torch.no_grad()
     def probabilities(self, x: Tensor) -> Tensor:
@@ -45,4 +45,5 @@ class Classifier(nn.Module):
     def accuracy(self, x: Tensor, y: Tensor) -> float:
         """Fraction of x (N, ...) whose most probable class is its label y (N,)."""
         predicted = self(x).argmax(-1)
+        validate.labels(y, "y", len(x), self.classes)
         return float((predicted == y.to(predicted.device)).float().mean())

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .. import validate
 from ..metrics import squared_error
 from .autoencoder import IMAGE_SHAPE
 
@@ -127,8 +128,7 @@ class ConvAutoencoder(nn.Module):
 
     def encode_with_switches(self, x: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         """(N,1,28,28) -> code (N, code_size) and the switches (s1, s2) of the two poolings."""
-        if x.dim() != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
-            raise ValueError(f"expected images (N, 1, 28, 28), got {tuple(x.shape)}")
+        validate.batch(x, "x", IMAGE_SHAPE, flat_ok=False, like=self)
         h1, s1 = F.max_pool2d(F.relu(self.conv1(x)), 2, return_indices=True)
         h2, s2 = F.max_pool2d(F.relu(self.conv2(h1)), 2, return_indices=True)
         return self.to_code(h2.flatten(1)), (s1, s2)
@@ -140,6 +140,7 @@ class ConvAutoencoder(nn.Module):
     def decode(self, z: Tensor, switches: tuple[Tensor, Tensor] | None = None) -> Tensor:
         """(N, code_size) -> (N,1,28,28). The ``"switches"`` decoder needs ``switches`` (s1, s2)
         from encoding the same images; the other two decode any code."""
+        validate.batch(z, "z", (self.code_size,), like=self)
         h = F.relu(self.from_code(z)).view(-1, self.channels[1], 7, 7)
         if self.upsampling == "transposed":
             return torch.sigmoid(self.up1(F.relu(self.up2(h))))
@@ -191,10 +192,17 @@ class ConvLayerAutoencoder(nn.Module):
         _check_maps(x)
         if x.shape[1] != self.encoder.in_channels:
             raise ValueError(f"expected {self.encoder.in_channels} input channels, got {x.shape[1]}")
+        if min(x.shape[2:]) < 2:
+            raise ValueError(f"x must be at least 2x2 pixels to be pooled, got shape {tuple(x.shape)}")
+        validate.batch(x, "x", tuple(x.shape[1:]), flat_ok=False, like=self)
         return F.max_pool2d(F.relu(self.encoder(x)), 2)
 
     def decode(self, h: Tensor) -> Tensor:
         """(N, C_out, H/2, W/2) -> (N, C_in, H, W)."""
+        _check_maps(h, "h")
+        if h.shape[1] != self.decoder.in_channels:
+            raise ValueError(f"expected {self.decoder.in_channels} code channels, got {h.shape[1]}")
+        validate.batch(h, "h", tuple(h.shape[1:]), flat_ok=False, like=self)
         out = self.decoder(nearest_unpool(h))
         return torch.sigmoid(out) if self.sigmoid_output else out
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from .. import validate
 from .autoencoder import mlp
 
 
@@ -34,11 +35,9 @@ class DocumentAutoencoder(nn.Module):
         return self.encoder[-1].out_features
 
     def _check(self, x: Tensor) -> None:
-        if x.dim() != 2 or x.shape[1] != self.vocabulary_size:
-            raise ValueError(f"expected word counts of shape (N, {self.vocabulary_size}),"
-                             f" got {tuple(x.shape)}")
+        validate.batch(x, "x", (self.vocabulary_size,), like=self)
         if (x < 0).any():
-            raise ValueError("word counts must be >= 0")
+            raise ValueError(f"x holds word counts, which must be >= 0; got a minimum of {float(x.min()):g}")
 
     def encode(self, x: Tensor) -> Tensor:
         """(N, V) counts -> (N, k) codes."""
@@ -47,6 +46,7 @@ class DocumentAutoencoder(nn.Module):
 
     def decode(self, z: Tensor) -> Tensor:
         """(N, k) codes -> (N, V) word probabilities (rows sum to 1)."""
+        validate.batch(z, "z", (self.code_size,), like=self)
         return self.decoder(z).softmax(dim=1)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -54,6 +54,6 @@ class DocumentAutoencoder(nn.Module):
 
     def loss(self, x: Tensor) -> Tensor:
         """Cross-entropy (nats per word) between word frequencies and the decoded distribution."""
-        frequencies = x / x.sum(1, keepdim=True).clamp_min(1)
         log_probs = self.decoder(self.encode(x)).log_softmax(dim=1)
+        frequencies = x / x.sum(1, keepdim=True).clamp_min(1)
         return -(frequencies * log_probs).sum(1).mean()

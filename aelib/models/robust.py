@@ -8,8 +8,9 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
+from .. import validate
 from ..metrics import squared_error
-from .autoencoder import IMAGE_SHAPE, Autoencoder
+from .autoencoder import Autoencoder, example_shape
 
 
 class DenoisingAutoencoder(nn.Module):
@@ -59,6 +60,7 @@ class DenoisingAutoencoder(nn.Module):
 
     def loss(self, x: Tensor) -> Tensor:
         """Squared error between the reconstruction of corrupt(x) and the clean x, batch mean."""
+        validate.tensor(x, "x", rank=(2, 3, 4))
         return squared_error(self.autoencoder(self.corrupt(x)), x).mean()
 
 
@@ -75,7 +77,7 @@ class ContractiveAutoencoder(nn.Module):
         super().__init__()
         if contraction < 0:
             raise ValueError(f"contraction must be >= 0, got {contraction}")
-        self.contraction = contraction
+        self.contraction, self.n_inputs = contraction, n_inputs
         self.encoder = nn.Linear(n_inputs, n_hidden)
         self.decoder = nn.Linear(n_hidden, n_inputs)
 
@@ -85,11 +87,13 @@ class ContractiveAutoencoder(nn.Module):
 
     def encode(self, x: Tensor) -> Tensor:
         """(N,1,28,28) -> (N, n_hidden) in (0, 1)."""
+        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
         return torch.sigmoid(self.encoder(x.flatten(1)))
 
     def decode(self, h: Tensor) -> Tensor:
         """(N, n_hidden) -> (N,1,28,28) in (0, 1)."""
-        return torch.sigmoid(self.decoder(h)).view(-1, *IMAGE_SHAPE)
+        validate.batch(h, "h", (self.code_size,), like=self)
+        return torch.sigmoid(self.decoder(h)).view(-1, *example_shape(self.n_inputs))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
@@ -115,6 +119,8 @@ def jacobian_norm2(encode: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
     Costs about code_size backward passes; the closed form of ``ContractiveAutoencoder`` is
     much cheaper for one sigmoid layer.
     """
+    validate.tensor(x, "x", rank=(2, 3, 4))  # values can't be read inside vmap: check them here
+
     def single(example: Tensor) -> Tensor:
         return encode(example.unsqueeze(0)).squeeze(0)
 

@@ -14,8 +14,9 @@ import math
 import torch
 from torch import Tensor, nn
 
+from .. import validate
 from ..metrics import squared_error
-from .autoencoder import IMAGE_SHAPE, affine_decode, unit_filters
+from .autoencoder import affine_decode, example_shape, unit_filters
 
 PENALTIES = ("kl", "l1", "none")
 
@@ -70,12 +71,14 @@ class SparseAutoencoder(nn.Module):
 
     def encode(self, x: Tensor) -> Tensor:
         """(N, 1, 28, 28) -> hidden activations in (0, 1), (N, hidden)."""
+        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
         return torch.sigmoid(self.encoder(x.flatten(1)))
 
     def decode(self, h: Tensor) -> Tensor:
         """(N, hidden) -> images (N, 1, 28, 28) in (0, 1)."""
+        validate.batch(h, "h", (self.code_size,), like=self)
         out = torch.sigmoid(affine_decode(h, self.encoder, self.decoder, self.decoder_bias))
-        return out.view(-1, *IMAGE_SHAPE) if self.n_inputs == 784 else out
+        return out.view(-1, *example_shape(self.n_inputs))
 
     @property
     def decoder_filters(self) -> Tensor:

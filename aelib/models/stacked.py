@@ -13,8 +13,9 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from .. import validate
 from ..metrics import squared_error
-from .autoencoder import IMAGE_SHAPE, affine_decode
+from .autoencoder import affine_decode, example_shape
 from .classifier import Classifier
 
 
@@ -57,6 +58,10 @@ class StackedAutoencoder(nn.Module):
 
     def encode(self, x: Tensor, depth: int | None = None) -> Tensor:
         """(N, 1, 28, 28) -> the units of layer ``depth`` (default: the code), (N, dims[depth])."""
+        validate.batch(x, "x", example_shape(self.dims[0]), like=self)
+        if depth is not None and (not isinstance(depth, int) or not 0 <= depth <= self.depth):
+            raise ValueError(f"depth must be an integer in 0..{self.depth} (the number of layers),"
+                             f" got {depth!r}")
         h = x.flatten(1)
         for i in range(self.depth if depth is None else depth):
             h = self.encode_layer(i, h)
@@ -64,9 +69,10 @@ class StackedAutoencoder(nn.Module):
 
     def decode(self, z: Tensor) -> Tensor:
         """(N, code_size) -> images (N, 1, 28, 28)."""
+        validate.batch(z, "z", (self.code_size,), like=self)
         for i in reversed(range(self.depth)):
             z = self.decode_layer(i, z)
-        return z.view(-1, *IMAGE_SHAPE) if self.dims[0] == 784 else z
+        return z.view(-1, *example_shape(self.dims[0]))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
@@ -108,9 +114,13 @@ class LayerAutoencoder(nn.Module):
         self.decoder_bias = stack.decoder_biases[i] if stack.tied else None
 
     def encode(self, h: Tensor) -> Tensor:
+        """(N, dims[i]) units of the layer below (images for i = 0) -> (N, dims[i + 1])."""
+        validate.batch(h, "h", example_shape(self.encoder.in_features), like=self)
         return torch.sigmoid(self.encoder(h.flatten(1)))
 
     def decode(self, z: Tensor) -> Tensor:
+        """(N, dims[i + 1]) -> (N, dims[i])."""
+        validate.batch(z, "z", (self.encoder.out_features,), like=self)
         return torch.sigmoid(affine_decode(z, self.encoder, self.decoder, self.decoder_bias))
 
     def forward(self, h: Tensor) -> Tensor:

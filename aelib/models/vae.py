@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .. import validate
 from .autoencoder import IMAGE_SHAPE, mlp
 from .autoregressive import check_binary
 
@@ -67,9 +68,10 @@ class VAE(nn.Module):
 
     def _flat(self, x: Tensor) -> Tensor:
         if self.n_inputs == 784:
-            check_binary(x)
-        elif x.dim() != 2 or x.shape[1] != self.n_inputs or ((x != 0) & (x != 1)).any():
-            raise ValueError(f"expected binary data of shape (N, {self.n_inputs})")
+            check_binary(x, self)
+        else:
+            validate.batch(x, "x", (self.n_inputs,), like=self, binary=True,
+                           why=" for a Bernoulli likelihood")
         return x.flatten(1)
 
     def _posterior(self, flat: Tensor) -> tuple[Tensor, Tensor]:
@@ -86,6 +88,7 @@ class VAE(nn.Module):
 
     def decode(self, z: Tensor) -> Tensor:
         """(N, latent) codes -> pixel probabilities, images (N, 1, 28, 28) (or (N, n_inputs))."""
+        validate.batch(z, "z", (self.latent,), like=self)
         probs = torch.sigmoid(self.decoder_logits(z))
         return probs.view(-1, *IMAGE_SHAPE) if self.n_inputs == 784 else probs
 

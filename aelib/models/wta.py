@@ -14,8 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .. import validate
 from ..metrics import squared_error
-from .autoencoder import IMAGE_SHAPE, affine_decode, unit_filters
+from .autoencoder import affine_decode, example_shape, unit_filters
 
 
 def keep_top_k(h: Tensor, k: int, dim: int) -> Tensor:
@@ -41,8 +42,9 @@ class _LinearAutoencoder(nn.Module):
 
     def decode(self, h: Tensor) -> Tensor:
         """(N, hidden) -> (N, 1, 28, 28); linear, so values may leave [0, 1] slightly."""
+        validate.batch(h, "h", (self.code_size,), like=self)
         out = affine_decode(h, self.encoder, self.decoder, self.decoder_bias)
-        return out.view(-1, *IMAGE_SHAPE) if self.n_inputs == 784 else out
+        return out.view(-1, *example_shape(self.n_inputs))
 
     @property
     def decoder_filters(self) -> Tensor:
@@ -72,6 +74,7 @@ class KSparseAutoencoder(_LinearAutoencoder):
         self.k = k
 
     def sparse_code(self, x: Tensor) -> Tensor:
+        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
         return keep_top_k(self.encoder(x.flatten(1)), self.k, dim=1)
 
     def encode(self, x: Tensor) -> Tensor:
@@ -95,6 +98,7 @@ class WTAAutoencoder(_LinearAutoencoder):
 
     def encode(self, x: Tensor) -> Tensor:
         """(N, 1, 28, 28) -> ReLU activations (N, hidden), no sparsity imposed."""
+        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
         return F.relu(self.encoder(x.flatten(1)))
 
     def sparse_code(self, x: Tensor) -> Tensor:
