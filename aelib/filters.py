@@ -6,11 +6,15 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from . import validate
 
-def _check(x: Tensor) -> None:
-    if not isinstance(x, Tensor) or x.dim() != 4:
-        shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-        raise ValueError(f"expected a batch of images (N, C, H, W), got {shape}")
+
+def _check(x: Tensor, radius: int) -> None:
+    """A batch of images (N, C, H, W) larger than the filter's radius (borders are reflected)."""
+    validate.tensor(x, "x", rank=4)
+    if min(x.shape[2:]) <= radius:
+        raise ValueError(f"x must be more than {radius} pixels high and wide for this filter (its"
+                         f" borders are reflected), got shape {tuple(x.shape)}")
 
 
 def gaussian_blur(x: Tensor, sigma: float) -> Tensor:
@@ -18,10 +22,9 @@ def gaussian_blur(x: Tensor, sigma: float) -> Tensor:
 
     The kernel spans +-3 sigma; borders are reflected. Same shape as ``x``.
     """
-    _check(x)
-    if sigma <= 0:
-        raise ValueError(f"sigma must be > 0, got {sigma}")
+    validate.number(sigma, "sigma", positive=True)
     radius = max(1, int(3 * sigma + 0.5))
+    _check(x, radius)
     t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
     g = torch.exp(-0.5 * (t / sigma) ** 2)
     g = g / g.sum()
@@ -36,11 +39,11 @@ def median_filter(x: Tensor, size: int = 3) -> Tensor:
 
     Borders are reflected. Same shape as ``x``.
     """
-    _check(x)
-    if size < 1 or size % 2 == 0:
+    if validate.positive_int(size, "size") % 2 == 0:
         raise ValueError(f"size must be an odd positive integer, got {size}")
-    n, c, h, w = x.shape
     r = size // 2
+    _check(x, r)
+    n, c, h, w = x.shape
     flat = x.reshape(n * c, 1, h, w)
     out = torch.empty_like(flat)
     for i in range(0, len(flat), 1000):  # chunks bound the memory of the unfolded patches

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from . import validate
+
 
 def use_book_style() -> None:
     """One look for every figure in the book."""
@@ -20,9 +22,13 @@ def use_book_style() -> None:
 
 
 def _to_numpy_images(images: Tensor) -> np.ndarray:
+    validate.tensor(images, "images", rank=(2, 3, 4), floating=False, finite=False)
     if images.dim() == 2:  # (N, 784) flattened
         side = int(round(images.shape[1] ** 0.5))
-        images = images.view(-1, 1, side, side)
+        if side * side != images.shape[1]:
+            raise ValueError(f"flattened images must have a square number of pixels, got shape"
+                             f" {tuple(images.shape)}; pass them as (N, C, H, W)")
+        images = images.reshape(-1, 1, side, side)
     if images.dim() == 3:
         images = images.unsqueeze(1)
     if images.dim() != 4:
@@ -46,6 +52,7 @@ def image_grid(images: Tensor, *, nrow: int = 8, title: str | None = None,
                row_labels: Sequence[str] | None = None, ax=None, vmin: float = 0.0,
                vmax: float = 1.0, cmap: str = "gray"):
     """Images (N, C, H, W) in a grid of ``nrow`` per row, one shared axes. Returns the axes."""
+    validate.positive_int(nrow, "nrow")
     arr = _to_numpy_images(images)
     canvas = _grid_canvas(arr, nrow)
     n, h, w, c = arr.shape

@@ -11,6 +11,7 @@ This module depends on torch only, so that every other module, the models includ
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import torch
@@ -58,7 +59,8 @@ def tensor(x, arg: str = "x", *, rank: int | Sequence[int] | None = None, floati
     if rank is not None:
         ranks = (rank,) if isinstance(rank, int) else tuple(rank)
         if x.dim() not in ranks:
-            allowed = " or ".join(str(r) for r in ranks)
+            allowed = " or ".join([", ".join(str(r) for r in ranks[:-1]), str(ranks[-1])] if len(ranks) > 1
+                                  else [str(ranks[0])])
             raise ValueError(f"{arg} must have {allowed} dimensions, got shape {_shape(x)}")
     if floating and not x.is_floating_point():
         raise TypeError(f"{arg} must be a floating-point tensor, got {x.dtype};"
@@ -120,18 +122,18 @@ def labels(y, arg: str, n: int | None = None, classes: int | None = None) -> Ten
 
 
 def positive_int(value, arg: str, *, upper: int | None = None, upper_name: str = "") -> int:
-    """``value`` itself, after checking that it is an integer in 1..``upper``."""
-    too_big = upper is not None and isinstance(value, int) and value > upper
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or too_big:
+    """``value`` as an int, after checking that it is an integer (NumPy's too) in 1..``upper``."""
+    integer = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not integer or value < 1 or (upper is not None and value > upper):
         allowed = ">= 1" if upper is None else f"in 1..{upper}" + (f" ({upper_name})" if upper_name else "")
         raise ValueError(f"{arg} must be an integer {allowed}, got {value!r}")
-    return value
+    return int(value)
 
 
 def number(value, arg: str, *, minimum: float = -math.inf, positive: bool = False) -> float:
     """``value`` as a float, after checking that it is a finite real number >= ``minimum``
     (> 0 if ``positive``)."""
-    real = isinstance(value, (int, float)) and not isinstance(value, bool)
+    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if not real or not math.isfinite(value) or value < minimum or (positive and value <= 0):
         allowed = "> 0" if positive else f">= {minimum:g}" if minimum > -math.inf else ""
         raise ValueError(f"{arg} must be a finite number {allowed}, got {value!r}".replace("  ", " "))

@@ -12,7 +12,7 @@ def test_image_grid_layout():
     img = ax.get_images()[0].get_array()
     assert img.shape == (3 * 29 - 1, 4 * 29 - 1) and ax.get_title() == "t"
     plt.close("all")
-    with pytest.raises(ValueError, match="images must be"):
+    with pytest.raises(ValueError, match=r"images must have 2, 3 or 4 dimensions, got shape \(2, 2, 2, 2, 2"):
         plot.image_grid(torch.rand(2, 2, 2, 2, 2))
 
 

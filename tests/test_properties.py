@@ -16,12 +16,12 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aelib import data, metrics, models, train
+from aelib import data, filters, metrics, models, plot, train
 from aelib.pca import PCA
 from aelib.tsne import TSNE
 
 PROPERTY = settings(max_examples=int(os.environ.get("AELIB_PROPERTY_EXAMPLES", 30)),
-                    deadline=timedelta(seconds=10), derandomize=bool(os.environ.get("CI")),
+                    deadline=timedelta(seconds=30), derandomize=bool(os.environ.get("CI")),
                     database=None, suppress_health_check=[HealthCheck.too_slow,
                                                           HealthCheck.function_scoped_fixture])
 DTYPES = [torch.float32] * 4 + [torch.float64, torch.int64, torch.uint8, torch.bool]
@@ -218,6 +218,25 @@ def test_image_transforms(x, level, kind, shift, threshold):
     shifted = call(lambda: data.random_shift(x, shift), "x", "max_shift")
     if shifted is not None:
         assert shifted.shape == x.shape
+
+
+@PROPERTY
+@given(x=tensors((1, 6, 6)), sigma=st.one_of(st.floats(-1, 3), st.just(math.nan)), size=st.integers(-1, 8))
+def test_classical_filters(x, sigma, size):
+    for name, fn in (("sigma", lambda: filters.gaussian_blur(x, sigma)),
+                     ("size", lambda: filters.median_filter(x, size))):
+        out = call(fn, "x", name)
+        if out is not None:
+            assert out.shape == x.shape
+
+
+@PROPERTY
+@given(images=tensors((1, 5, 5)), nrow=st.integers(-1, 4))
+def test_image_grid(images, nrow):
+    import matplotlib.pyplot as plt
+
+    call(lambda: plot.image_grid(images, nrow=nrow), "images", "nrow")
+    plt.close("all")
 
 
 @PROPERTY

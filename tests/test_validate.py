@@ -48,3 +48,12 @@ def test_good_input_passes_through_unchanged():
     assert validate.choice("a", "kind", ("a", "b")) == "a"
     with pytest.raises(ValueError, match="x must be a batch of shape"):
         validate.batch(x.flatten(1), "x", (1, 28, 28), flat_ok=False)
+
+
+def test_numpy_numbers_are_numbers():
+    import numpy as np
+
+    assert type(validate.positive_int(np.int64(3), "k")) is int
+    assert validate.number(np.float32(0.5), "level", minimum=0) == 0.5
+    with pytest.raises(ValueError, match="k must be an integer >= 1, got True"):
+        validate.positive_int(True, "k")
