@@ -282,10 +282,8 @@ def corrupt(x: Tensor, kind: str = "gaussian", level: float = 0.3, *,
         return (x + level * noise).clamp(0, 1)
     if kind == "masking":
         return x * (rand >= level)
-    if kind == "salt-pepper":
-        salt = torch.rand(x.shape, generator=generator, device="cpu").to(x.device) < 0.5
-        return torch.where(rand < level, salt.to(x.dtype), x)
-    raise AssertionError(kind)  # unreachable: validate.choice above
+    salt = torch.rand(x.shape, generator=generator, device="cpu").to(x.device) < 0.5  # salt-pepper
+    return torch.where(rand < level, salt.to(x.dtype), x)
 
 
 def random_shift(x: Tensor, max_shift: int = 2) -> Tensor:

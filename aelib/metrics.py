@@ -171,12 +171,12 @@ def knn_accuracy(train_x: Tensor, train_y: Tensor, test_x: Tensor, test_y: Tenso
     ``exclude_self=True`` is leave-one-out on one set (train and test the same points): each
     point's own entry, its nearest neighbour, does not vote.
     """
-    validate.labels(train_y, "train_y", len(_features(train_x, "train_x")))
-    validate.labels(test_y, "test_y", len(_features(test_x, "test_x")))
     if exclude_self:
         nearest = nearest_neighbours(test_x, train_x, k + 1)[:, 1:]
     else:
-        nearest = nearest_neighbours(test_x, train_x, k)
+        nearest = nearest_neighbours(test_x, train_x, k)  # checks the features and k
+    validate.labels(train_y, "train_y", len(train_x))
+    validate.labels(test_y, "test_y", len(test_x))
     votes = train_y[nearest]  # (N_test, k)
     counts = torch.nn.functional.one_hot(votes, int(train_y.max()) + 1).sum(1)
     return float((counts.argmax(1) == test_y.to(counts.device)).float().mean())
