@@ -59,8 +59,8 @@ def tensor(x, arg: str = "x", *, rank: int | Sequence[int] | None = None, floati
     if rank is not None:
         ranks = (rank,) if isinstance(rank, int) else tuple(rank)
         if x.dim() not in ranks:
-            allowed = " or ".join([", ".join(str(r) for r in ranks[:-1]), str(ranks[-1])] if len(ranks) > 1
-                                  else [str(ranks[0])])
+            allowed = ", ".join(str(r) for r in ranks[:-1]) + " or " if len(ranks) > 1 else ""
+            allowed += str(ranks[-1])
             raise ValueError(f"{arg} must have {allowed} dimensions, got shape {_shape(x)}")
     if floating and not x.is_floating_point():
         raise TypeError(f"{arg} must be a floating-point tensor, got {x.dtype};"
