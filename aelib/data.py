@@ -289,12 +289,10 @@ def corrupt(x: Tensor, kind: str = "gaussian", level: float = 0.3, *,
 def random_shift(x: Tensor, max_shift: int = 2) -> Tensor:
     """Shift each image by up to ``max_shift`` pixels in each direction (zero fill). (N,C,H,W)."""
     _check_images(x, rank=(4,))
-    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
-        raise ValueError(f"max_shift must be an integer >= 0, got {max_shift!r}")
-    if max_shift == 0:
+    m = validate.positive_int(max_shift, "max_shift", minimum=0)
+    if m == 0:
         return x
     n, _, h, w = x.shape
-    m = max_shift
     padded = torch.nn.functional.pad(x, (m, m, m, m))
     dy = torch.randint(0, 2 * m + 1, (n,), device=x.device)
     dx = torch.randint(0, 2 * m + 1, (n,), device=x.device)

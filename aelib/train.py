@@ -70,10 +70,6 @@ def _check_labels(y: Tensor | None, x: Tensor | None, arg: str) -> None:
         raise ValueError(f"{arg} must be a tensor with one label per input ({len(x)}), got {got}")
 
 
-def _check_data(x: Tensor, arg: str) -> None:
-    validate.tensor(x, arg, floating=False)
-
-
 def _make_schedule(schedule, optimizer: torch.optim.Optimizer, lr: float, total_steps: int):
     if schedule is None:
         return None
@@ -143,9 +139,9 @@ def fit(
     if not uses_step and not callable(getattr(model, "loss", None)):
         raise TypeError(f"{type(model).__name__} has no loss(x) method (nor train_step(batch,"
                         " optimizers)); every aelib model defines loss(x) -> scalar tensor")
-    _check_data(x_train, "x_train")
+    validate.tensor(x_train, "x_train", floating=False)
     if x_val is not None:
-        _check_data(x_val, "x_val")
+        validate.tensor(x_val, "x_val", floating=False)
     _check_labels(y_train, x_train, "y_train")
     _check_labels(y_val, x_val, "y_val")
     if (y_train is None) != (y_val is None) and x_val is not None:
@@ -158,20 +154,17 @@ def fit(
     validate.number(weight_decay, "weight_decay", minimum=0)
     if (epochs is None) == (steps is None):
         raise ValueError("give exactly one budget: epochs=... or steps=...")
-    budget = epochs if epochs is not None else steps
-    if not isinstance(budget, int) or budget <= 0:
-        raise ValueError(f"the budget must be a positive integer, got {budget!r}")
     n = len(x_train)
-    if not isinstance(batch_size, int) or not 0 < batch_size <= n:
-        raise ValueError(f"batch_size must be an integer in 1..{n} (the number of training"
-                         f" examples), got {batch_size!r}")
+    batch_size = validate.positive_int(batch_size, "batch_size", upper=n,
+                                       upper_name="the number of training examples")
+    batches_per_epoch = n // batch_size
+    total_steps = (validate.positive_int(steps, "steps") if steps is not None
+                   else validate.positive_int(epochs, "epochs") * batches_per_epoch)
 
     device = torch.device(device) if device is not None else config.DEVICE
     model.to(device)
     x_train = x_train.to(device)
     y_train = y_train.to(device) if y_train is not None else None
-    batches_per_epoch = n // batch_size
-    total_steps = steps if steps is not None else epochs * batches_per_epoch
     if uses_step and hasattr(model, "configure_optimizers"):
         optimizers: Sequence[torch.optim.Optimizer] = model.configure_optimizers(lr, weight_decay)
     elif optimizer == "sgd":
@@ -315,7 +308,7 @@ def evaluate(model: nn.Module, x: Tensor, y: Tensor | None = None, *, batch_size
              device: torch.device | str | None = None) -> float:
     """Mean of ``model.loss`` over ``x`` (and labels ``y``, if given) in eval mode, batches
     weighted by their size."""
-    _check_data(x, "x")
+    validate.tensor(x, "x", floating=False)
     _check_labels(y, x, "y")
     was_training = model.training
     model.eval()
@@ -333,7 +326,7 @@ def evaluate(model: nn.Module, x: Tensor, y: Tensor | None = None, *, batch_size
 def predict(fn: Callable[[Tensor], Tensor], x: Tensor, *, batch_size: int = 1000,
             device: torch.device | str | None = None) -> Tensor:
     """Apply ``fn`` (e.g. ``model.encode``) to ``x`` in batches; results concatenated on the CPU."""
-    _check_data(x, "x")
+    validate.tensor(x, "x", floating=False)
     owner = getattr(fn, "__self__", None)
     if device is None:
         params = list(owner.parameters()) if isinstance(owner, nn.Module) else []

@@ -121,11 +121,13 @@ def labels(y, arg: str, n: int | None = None, classes: int | None = None) -> Ten
     return y
 
 
-def positive_int(value, arg: str, *, upper: int | None = None, upper_name: str = "") -> int:
-    """``value`` as an int, after checking that it is an integer (NumPy's too) in 1..``upper``."""
+def positive_int(value, arg: str, *, minimum: int = 1, upper: int | None = None, upper_name: str = "") -> int:
+    """``value`` as an int, after checking that it is an integer (NumPy's too) in
+    ``minimum``..``upper`` (``minimum=0`` admits zero)."""
     integer = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not integer or value < 1 or (upper is not None and value > upper):
-        allowed = ">= 1" if upper is None else f"in 1..{upper}" + (f" ({upper_name})" if upper_name else "")
+    if not integer or value < minimum or (upper is not None and value > upper):
+        allowed = (f">= {minimum}" if upper is None
+                   else f"in {minimum}..{upper}" + (f" ({upper_name})" if upper_name else ""))
         raise ValueError(f"{arg} must be an integer {allowed}, got {value!r}")
     return int(value)
 

@@ -81,8 +81,9 @@ def test_bad_data_is_rejected(x, match):
 @pytest.mark.parametrize("kwargs, match", [
     (dict(steps=1, batch_size=0), "batch_size must be an integer in 1..256"),
     (dict(steps=1, batch_size=257), "batch_size must be an integer in 1..256"),
-    (dict(steps=0), "positive integer"),
-    (dict(epochs=-1), "positive integer"),
+    (dict(steps=0), "steps must be an integer >= 1, got 0"),
+    (dict(epochs=-1), "epochs must be an integer >= 1, got -1"),
+    (dict(steps=2.5), "steps must be an integer >= 1, got 2.5"),
     (dict(), "exactly one budget"),
     (dict(steps=1, epochs=1), "exactly one budget"),
 ])

@@ -34,6 +34,10 @@ from aelib import data, metrics, models, train, validate
      r"lr must be a finite number > 0, got nan"),
     (lambda: train.fit(models.LinearAutoencoder(2), [[0.0] * 784], steps=1), TypeError,
      r"x_train must be a torch.Tensor, got list"),
+    (lambda: data.random_shift(torch.rand(2, 1, 28, 28), -1), ValueError,
+     r"max_shift must be an integer >= 0, got -1"),
+    (lambda: models.StackedAutoencoder((784, 64, 8)).encode(torch.rand(2, 784), depth=3), ValueError,
+     r"depth must be an integer in 0..2 \(the number of layers\), got 3"),
 ])
 def test_bad_input_gets_a_message_that_names_it(call, error, message):
     with pytest.raises(error, match=message):

@@ -59,9 +59,9 @@ class StackedAutoencoder(nn.Module):
     def encode(self, x: Tensor, depth: int | None = None) -> Tensor:
         """(N, 1, 28, 28) -> the units of layer ``depth`` (default: the code), (N, dims[depth])."""
         validate.batch(x, "x", example_shape(self.dims[0]), like=self)
-        if depth is not None and (not isinstance(depth, int) or not 0 <= depth <= self.depth):
-            raise ValueError(f"depth must be an integer in 0..{self.depth} (the number of layers),"
-                             f" got {depth!r}")
+        if depth is not None:
+            depth = validate.positive_int(depth, "depth", minimum=0, upper=self.depth,
+                                          upper_name="the number of layers")
         h = x.flatten(1)
         for i in range(self.depth if depth is None else depth):
             h = self.encode_layer(i, h)
