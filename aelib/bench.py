@@ -5,14 +5,17 @@
 Not a timed test: timings on shared machines are noisy, so each entry reports ratios of
 runs made side by side. Entries:
 
-- ``tsne``: aelib's fast t-SNE vs scikit-learn's Barnes-Hut t-SNE, scored by the exact KL on
-  the same dense P, 10-NN accuracy and trustworthiness;
-- ``tsne-scaling``: their wall time against N, with the log-log slopes;
+- ``tsne``: aelib's t-SNE vs scikit-learn's, fast vs Barnes-Hut and exact vs exact (and
+  openTSNE, if installed), scored by the exact KL on the same dense P, 10-NN accuracy and
+  trustworthiness;
+- ``tsne-scaling``: their wall time against N (to 20,000 with Fashion-MNIST), with the
+  log-log slopes;
 - ``pca``: deep and linear autoencoders vs PCA;
 - ``denoising``: a denoising autoencoder vs blur and median filters (PSNR);
 - ``vae``: aelib's VAE vs the pytorch/examples architecture, same data and training, test NLL
   by IWAE k=200;
-- ``pixelcnn``: PixelCNN vs independent pixels (NLL, bits/dim, sampling time);
+- ``autoregressive``: PixelRNN (Row LSTM) and PixelCNN vs independent pixels (NLL, bits/dim,
+  training and sampling time);
 - ``throughput``: ``train.fit`` (unfused and fused AdamW) vs the plain DataLoader + Adam
   loop, images per second;
 - ``chapters``: run time and peak memory of each chapter, from the last book build's checks.
@@ -35,39 +38,73 @@ from .pca import PCA
 from .train import fit, predict
 
 
-def bench_tsne(quick: bool) -> list[dict]:
-    from sklearn.manifold import TSNE as SklearnTSNE
+def _open_tsne(X: torch.Tensor) -> np.ndarray | None:
+    """openTSNE's FFT-accelerated t-SNE of ``X`` (N, D) with its defaults, or None if openTSNE
+    is not installed (it is an optional reference, not a dependency of the book)."""
+    try:
+        from openTSNE import TSNE as OpenTSNE
+    except ImportError:
+        return None
+    return np.asarray(OpenTSNE(random_state=0, n_jobs=torch.get_num_threads()).fit(X.numpy()))
+
+
+def _score_maps(X: torch.Tensor, y: torch.Tensor, maps: dict[str, np.ndarray], row: dict) -> None:
+    """Add each map's exact KL (on the same dense P, perplexity 30), leave-one-out 10-NN accuracy
+    in 2-D and trustworthiness (k=10) to ``row``, under keys prefixed by the map's name."""
     from sklearn.manifold import trustworthiness
+
+    P = tsne.joint_probabilities(X, 30.0)
+    for name, emb in maps.items():
+        Z = torch.from_numpy(np.ascontiguousarray(emb)).double()
+        row[f"{name}_kl"] = tsne.kl_divergence(P, emb)
+        row[f"{name}_10nn_accuracy"] = metrics.knn_accuracy(Z, y, Z, y, k=10, exclude_self=True)
+        row[f"{name}_trustworthiness"] = float(trustworthiness(X.numpy(), np.asarray(emb), n_neighbors=10))
+
+
+def _timed(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` and its wall time in seconds."""
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def bench_tsne(quick: bool) -> list[dict]:
+    """aelib's t-SNE next to scikit-learn's, both methods: fast (sparse P) vs Barnes-Hut at
+    N = 1,000 / 2,500 / 5,000 (quick: 1,000), with openTSNE's FFT method beside them when it is
+    installed; exact vs exact at N = 1,000 (quick: 400). MNIST digits, 50 PCA dimensions."""
+    from sklearn.manifold import TSNE as SklearnTSNE
 
     splits = data.load("mnist")
     images = torch.cat([splits.x_train, splits.x_val, splits.x_test]).flatten(1).double()
     labels = torch.cat([splits.y_train, splits.y_val, splits.y_test])
+    runs = [("fast", n) for n in ([1000] if quick else [1000, 2500, 5000])]
+    runs.append(("exact", 400 if quick else 1000))
     rows = []
-    for n in ([1000] if quick else [1000, 2500, 5000]):
+    for method, n in runs:
         X = PCA(50).fit_transform(images[:n]).double()
-        y = labels[:n]
-        start = time.perf_counter()
-        ours = tsne.TSNE(method="fast", random_state=0).fit_transform(X)
-        ours_s = time.perf_counter() - start
-        start = time.perf_counter()
-        ref = SklearnTSNE(random_state=0, init="pca").fit_transform(X.numpy())
-        ref_s = time.perf_counter() - start
-        P = tsne.joint_probabilities(X, 30.0)
-        row = {"benchmark": "tsne", "n": n, "aelib_seconds": ours_s, "sklearn_seconds": ref_s,
-               "time_ratio": ours_s / ref_s, "aelib_kl": tsne.kl_divergence(P, ours),
-               "sklearn_kl": tsne.kl_divergence(P, ref)}
+        ours, ours_s = _timed(tsne.TSNE(method=method, random_state=0).fit_transform, X)
+        sklearn_method = "barnes_hut" if method == "fast" else "exact"
+        ref, ref_s = _timed(SklearnTSNE(random_state=0, init="pca", method=sklearn_method).fit_transform,
+                            X.numpy())
+        maps = {"aelib": ours, "sklearn": ref}
+        row = {"benchmark": "tsne", "method": method, "n": n, "aelib_seconds": ours_s,
+               "sklearn_seconds": ref_s, "time_ratio": ours_s / ref_s}
+        if method == "fast":
+            opentsne, opentsne_s = _timed(_open_tsne, X)
+            if opentsne is not None:
+                maps["opentsne"], row["opentsne_seconds"] = opentsne, opentsne_s
+        _score_maps(X, labels[:n], maps, row)
         row["kl_ratio"] = row["aelib_kl"] / row["sklearn_kl"]
-        for name, emb in (("aelib", ours), ("sklearn", ref)):  # leave-one-out 10-NN in 2-D
-            Z = torch.from_numpy(np.ascontiguousarray(emb)).double()
-            row[f"{name}_10nn_accuracy"] = metrics.knn_accuracy(Z, y, Z, y, k=10, exclude_self=True)
-            row[f"{name}_trustworthiness"] = float(trustworthiness(X.numpy(), np.asarray(emb),
-                                                                   n_neighbors=10))
         rows.append(row)
-        print(f"t-SNE N={n}: aelib {ours_s:.1f} s, scikit-learn {ref_s:.1f} s (ratio"
+        print(f"t-SNE ({method}) N={n}: aelib {ours_s:.1f} s, scikit-learn {ref_s:.1f} s (ratio"
               f" {row['time_ratio']:.2f}); exact KL {row['aelib_kl']:.4f} vs {row['sklearn_kl']:.4f}"
               f" (ratio {row['kl_ratio']:.4f}); 10-NN {row['aelib_10nn_accuracy']:.3f} vs"
               f" {row['sklearn_10nn_accuracy']:.3f}; trustworthiness {row['aelib_trustworthiness']:.3f} vs"
               f" {row['sklearn_trustworthiness']:.3f}", flush=True)
+        if "opentsne_kl" in row:
+            print(f"  openTSNE: {row['opentsne_seconds']:.1f} s, exact KL {row['opentsne_kl']:.4f},"
+                  f" 10-NN {row['opentsne_10nn_accuracy']:.3f},"
+                  f" trustworthiness {row['opentsne_trustworthiness']:.3f}", flush=True)
     return rows
 
 
@@ -100,25 +137,31 @@ def bench_vae(quick: bool) -> list[dict]:
 
 
 def bench_tsne_scaling(quick: bool) -> list[dict]:
-    """Wall time of aelib's fast t-SNE and scikit-learn's Barnes-Hut t-SNE against N (MNIST
-    digits, 50 PCA dimensions), and the slope of log(time) against log(N) for each."""
+    """Wall time of aelib's fast t-SNE and scikit-learn's Barnes-Hut t-SNE against N (50 PCA
+    dimensions): MNIST digits up to 10,000, then (full sizes, where Fashion-MNIST is available)
+    20,000 Fashion-MNIST images; and the slope of log(time) against log(N) for each."""
     from sklearn.manifold import TSNE as SklearnTSNE
 
-    splits = data.load("mnist")
-    images = torch.cat([splits.x_train, splits.x_val, splits.x_test]).flatten(1).double()
-    sizes = [n for n in ((500, 1000, 2000) if quick else (1000, 2000, 5000, 10_000)) if n <= len(images)]
+    def all_images(name: str) -> torch.Tensor:
+        splits = data.load(name)
+        return torch.cat([splits.x_train, splits.x_val, splits.x_test]).flatten(1).double()
+
+    mnist = all_images("mnist")
+    runs = [("mnist", mnist, n) for n in ((500, 1000, 1500) if quick else (1000, 2000, 5000, 10_000))
+            if n <= len(mnist)]
+    if not quick:
+        try:
+            runs.append(("fashion-mnist", all_images("fashion-mnist"), 20_000))
+        except data.DataError as err:
+            print(f"t-SNE scaling stops at MNIST's {runs[-1][2]} digits: {err}", flush=True)
     rows = []
-    for n in sizes:
+    for name, images, n in runs:
         X = PCA(50).fit_transform(images[:n]).double()
-        start = time.perf_counter()
-        tsne.TSNE(method="fast", random_state=0).fit_transform(X)
-        ours = time.perf_counter() - start
-        start = time.perf_counter()
-        SklearnTSNE(random_state=0, init="pca").fit_transform(X.numpy())
-        rows.append({"benchmark": "tsne scaling", "n": n, "aelib_seconds": ours,
-                     "sklearn_seconds": time.perf_counter() - start})
-        print(f"t-SNE scaling, N={n}: aelib {ours:.1f} s, scikit-learn {rows[-1]['sklearn_seconds']:.1f} s",
-              flush=True)
+        _, ours = _timed(tsne.TSNE(method="fast", random_state=0).fit_transform, X)
+        _, theirs = _timed(SklearnTSNE(random_state=0, init="pca").fit_transform, X.numpy())
+        rows.append({"benchmark": "tsne scaling", "data": name, "n": n, "aelib_seconds": ours,
+                     "sklearn_seconds": theirs})
+        print(f"t-SNE scaling, N={n} ({name}): aelib {ours:.1f} s, scikit-learn {theirs:.1f} s", flush=True)
     log_n = np.log([r["n"] for r in rows])
     for key in ("aelib", "sklearn"):
         slope = float(np.polyfit(log_n, np.log([r[f"{key}_seconds"] for r in rows]), 1)[0])
@@ -200,10 +243,10 @@ def bench_denoising(quick: bool) -> list[dict]:
     return [row]
 
 
-def bench_pixelcnn(quick: bool) -> list[dict]:
-    """PixelCNN vs the independent-pixel baseline on binarized digits: test NLL (nats, and
-    bits/dim) and the time to sample 16 images."""
-    from .models import IndependentPixels, PixelCNN
+def bench_autoregressive(quick: bool) -> list[dict]:
+    """PixelRNN (Row LSTM) and PixelCNN vs the independent-pixel baseline on binarized digits:
+    test NLL (nats, and bits/dim), training time, and the time to sample 16 images."""
+    from .models import IndependentPixels, PixelCNN, RowLSTM
 
     splits = data.load("mnist")
     x = data.binarize(splits.x_train, seed=0)
@@ -211,25 +254,31 @@ def bench_pixelcnn(quick: bool) -> list[dict]:
     baseline = IndependentPixels()
     with torch.no_grad():
         baseline.theta.copy_(torch.logit((x.sum(0, keepdim=True) + 1) / (len(x) + 2)))
-    config.seed_everything(0)
-    pixel_cnn = PixelCNN(channels=64, layers=7)
-    pixel_cnn.start_at_independent(x)
-    history = fit(pixel_cnn, x, steps=120 if quick else 240, batch_size=32 if quick else 64, lr=3e-3,
-                  schedule="onecycle", desc="PixelCNN")
-    row = {"benchmark": "PixelCNN vs independent pixels", "test_images": len(x_test),
-           "aelib_seconds": history.total_seconds}
-    for name, model in (("independent", baseline), ("pixelcnn", pixel_cnn)):
+    steps, batch_size = (120, 32) if quick else (240, 64)
+    row = {"benchmark": "autoregressive vs independent pixels", "test_images": len(x_test), "steps": steps,
+           "batch_size": batch_size}
+    models = {"independent": baseline}
+    for name, build in (("pixelrnn", lambda: RowLSTM(hidden=32, channels=32)),
+                        ("pixelcnn", lambda: PixelCNN(channels=64, layers=7))):
+        config.seed_everything(0)
+        models[name] = build()
+        models[name].start_at_independent(x)
+        history = fit(models[name], x, steps=steps, batch_size=batch_size, lr=3e-3, schedule="onecycle",
+                      desc=name)
+        row[f"{name}_train_seconds"] = history.total_seconds
+    for name, model in models.items():
         model.to(config.DEVICE)
         nll = float(predict(model.nll, x_test, batch_size=250).mean())
-        start = time.perf_counter()
-        model.sample(16, generator=torch.Generator().manual_seed(1))
+        _, sample_seconds = _timed(model.sample, 16, generator=torch.Generator().manual_seed(1))
         row |= {f"{name}_nll": nll, f"{name}_bits_per_dim": metrics.bits_per_dim(nll),
-                f"{name}_sample16_seconds": time.perf_counter() - start}
-    row["nll_gain"] = row["independent_nll"] - row["pixelcnn_nll"]
-    print(f"PixelCNN: test NLL {row['pixelcnn_nll']:.1f} nats"
-          f" ({row['pixelcnn_bits_per_dim']:.3f} bits/dim) vs"
-          f" independent pixels {row['independent_nll']:.1f} ({row['independent_bits_per_dim']:.3f});"
-          f" 16 samples in {row['pixelcnn_sample16_seconds']:.1f} s", flush=True)
+                f"{name}_sample16_seconds": sample_seconds}
+    for name in ("pixelrnn", "pixelcnn"):
+        row[f"{name}_nll_gain"] = row["independent_nll"] - row[f"{name}_nll"]
+        print(f"{name}: test NLL {row[f'{name}_nll']:.1f} nats ({row[f'{name}_bits_per_dim']:.3f} bits/dim),"
+              f" trained in {row[f'{name}_train_seconds']:.1f} s, 16 samples in"
+              f" {row[f'{name}_sample16_seconds']:.1f} s", flush=True)
+    print(f"independent pixels: {row['independent_nll']:.1f} nats ({row['independent_bits_per_dim']:.3f}"
+          " bits/dim)", flush=True)
     return [row]
 
 
@@ -328,7 +377,7 @@ def _quiet():
 
 
 BENCHMARKS = {"tsne": bench_tsne, "tsne-scaling": bench_tsne_scaling, "pca": bench_pca,
-              "denoising": bench_denoising, "vae": bench_vae, "pixelcnn": bench_pixelcnn,
+              "denoising": bench_denoising, "vae": bench_vae, "autoregressive": bench_autoregressive,
               "throughput": bench_throughput, "chapters": bench_chapters}
 
 
