@@ -10,7 +10,7 @@ CONSTRAINTS ?= -c constraints.txt
 # are this venv's Python, with aelib importable.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: book test lab lint clean
+.PHONY: book test lab lint record clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,29 @@ book: $(STAMP)
 test: $(STAMP)
 	AELIB_QUICK=1 AELIB_OFFLINE=1 AELIB_PROGRESS=none $(PY) -m pytest tests chapters \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=600 -v
+
+# A reference record of run time and peak memory: every chapter executed in full mode on
+# RECORD_DATA (default fashion-mnist: the sizes of full MNIST, and installable offline), from
+# an empty model cache as on a first `make book`, checks as in the book (all results in
+# _build/record/results.jsonl). The record keeps a line saying when, on which commit and
+# machine it ran, and each chapter's run time and peak memory. About 45 minutes on 2 cores.
+RECORD_DATA ?= fashion-mnist
+RECORD := records/full-mode-$(RECORD_DATA).jsonl
+record: $(STAMP)
+	rm -rf _build/record && mkdir -p records _build/record
+	$(PY) -c "import json, platform, subprocess, time, torch; \
+	cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.machine()); \
+	git = lambda *a: subprocess.run(['git', *a], capture_output=True, text=True).stdout.strip(); \
+	commit = git('rev-parse', '--short', 'HEAD') + (' with uncommitted changes' if git('status', '--porcelain') else ''); \
+	print(json.dumps({'record': {'date': time.strftime('%Y-%m-%d'), 'commit': commit, 'data': '$(RECORD_DATA)', \
+	'machine': f'{torch.get_num_threads()} CPU threads of {cpu}', 'torch': torch.__version__}}))" > _build/record/about.json
+	status=0; for nb in chapters/*.ipynb; do name=$$(basename $$nb .ipynb); \
+		AELIB_QUICK=0 AELIB_DATASET=$(RECORD_DATA) AELIB_CACHE_DIR=$(abspath _build/record/models) \
+		AELIB_PROGRESS=none AELIB_CHAPTER=chapters/$$name \
+		AELIB_RESULTS=$(abspath _build/record/results.jsonl) $(VENV)/bin/jupyter nbconvert --to notebook \
+		--execute --ExecutePreprocessor.timeout=1800 --output-dir _build/record $$nb || status=1; done; \
+	cat _build/record/about.json > $(RECORD); \
+	grep -E '"name": "(chapter run time|peak memory)' _build/record/results.jsonl >> $(RECORD); exit $$status
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters

@@ -5,7 +5,9 @@
   ``landing-figure``.
 - ``{check-results}``: every ``aelib.check`` the chapters ran during this build (read from
   ``$AELIB_RESULTS``, which ``make book`` sets), as one table with a link to each chapter.
-- ``{chapter-resources}``: each chapter's run time and peak memory, from its own checks.
+- ``{chapter-resources}``: each chapter's run time and peak memory, from its own checks in
+  this build; ``{chapter-resources} records/NAME.jsonl``: the same from a recorded run (a
+  results file ``make record`` wrote, whose first line says when, where and how it ran).
 
 Before each page is read (and, if it is a notebook, executed by myst-nb), ``AELIB_CHAPTER``
 is set to its document name; the Jupyter kernel inherits it, and ``aelib.check`` records it with each
@@ -50,8 +52,16 @@ class CheckResults(SphinxDirective):
 
 
 class ChapterResources(SphinxDirective):
+    optional_arguments = 1  # a recorded results file, relative to the book's root
+
     def run(self):
-        return [resources_placeholder()]
+        if not self.arguments:
+            return [resources_placeholder()]
+        path = Path(self.env.srcdir) / self.arguments[0]
+        if not path.is_file():
+            raise self.error(f"chapter-resources: no recorded results file {path}")
+        self.env.note_dependency(str(path))
+        return [resources_placeholder(record=str(path))]
 
 
 def mark_document(app, docname, source):
@@ -169,11 +179,12 @@ def _results(app, fromdocname: str) -> list[nodes.Node]:
             _table(header, rows, [14, 34, 8, 8, 30, 6], "check-results")]
 
 
-def _resources(app, fromdocname: str) -> list[nodes.Node]:
-    """Run time and peak memory of each chapter, from the checks every chapter ends with."""
+def _resources(app, fromdocname: str, record: str | None = None) -> list[nodes.Node]:
+    """Run time and peak memory of each chapter, from the checks every chapter ends with: in
+    this build, or in the recorded run ``record``."""
     from aelib.bench import chapter_statistics
 
-    path = os.environ.get("AELIB_RESULTS")
+    path = record or os.environ.get("AELIB_RESULTS")
     measured = {r["chapter"]: r for r in chapter_statistics(path)} if path and Path(path).is_file() else {}
     rows = [[nodes.paragraph("", "", _link(app, fromdocname, c, _title(app, c))),
              f"{measured[c].get('seconds', float('nan')):.0f}",
@@ -181,8 +192,14 @@ def _resources(app, fromdocname: str) -> list[nodes.Node]:
              f"{measured[c]['mode']}, {measured[c]['data']}"] for c in _chapters(app) if c in measured]
     if not rows:
         return [nodes.paragraph("", "No chapter recorded its run time in this build.")]
-    return [_table(["chapter", "run time (s)", "peak memory (GiB)", "mode, data"], rows, [40, 12, 14, 20],
-                   "chapter-resources")]
+    table = _table(["chapter", "run time (s)", "peak memory (GiB)", "mode, data"], rows, [40, 12, 14, 20],
+                   "chapter-resources")
+    if record is None:
+        return [table]
+    (about,) = [r["record"] for r in _read_results(record) if "record" in r] or [{}]
+    text = ", ".join(f"{key} {value}" for key, value in about.items()) or "no description of the run"
+    return [nodes.paragraph("", f"Recorded run ({Path(record).name}): {text}.", classes=["record-summary"]),
+            table]
 
 
 def fill_placeholders(app, doctree, fromdocname):
@@ -191,7 +208,7 @@ def fill_placeholders(app, doctree, fromdocname):
     for node in list(doctree.findall(results_placeholder)):
         node.replace_self(_results(app, fromdocname))
     for node in list(doctree.findall(resources_placeholder)):
-        node.replace_self(_resources(app, fromdocname))
+        node.replace_self(_resources(app, fromdocname, node.get("record")))
 
 
 def setup(app):

@@ -26,6 +26,26 @@ def test_chapter_statistics_come_from_the_recorded_checks(tmp_path):
                    "data": "mnist-10k", "seconds": 42.0, "peak_memory_gib": 1.5}
 
 
+def test_the_committed_full_mode_record_covers_every_chapter_within_budget():
+    # records/full-mode-*.jsonl (`make record`): a line about the run, then each chapter's run
+    # time and peak memory in full mode, which the execution page shows.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    chapters = sorted(f"chapters/{p.stem}" for p in (root / "chapters").glob("*.ipynb"))
+    records = sorted((root / "records").glob("full-mode-*.jsonl"))
+    assert records, "no records/full-mode-*.jsonl: run `make record`"
+    for path in records:
+        about = json.loads(path.read_text().splitlines()[0])["record"]
+        assert {"date", "commit", "data", "machine"} <= set(about), path
+        rows = {r["chapter"]: r for r in bench.chapter_statistics(str(path))}
+        assert sorted(rows) == chapters, path
+        for chapter, row in rows.items():
+            budget = 360 if "pixelrnn" in chapter else 240
+            assert row["mode"] == "full" and row["data"] == about["data"], (path, row)
+            assert 0 < row["seconds"] <= budget and 0 < row["peak_memory_gib"] <= 4, (path, row)
+
+
 def test_chapter_statistics_without_a_build_say_so(tmp_path, capsys):
     assert bench.bench_chapters(quick=True, path=str(tmp_path / "missing.jsonl")) == []
     assert "make book" in capsys.readouterr().out

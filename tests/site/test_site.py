@@ -155,3 +155,15 @@ def test_execution_page_gives_each_chapters_time_and_memory(page, site_url):
     cells = table.locator("tbody tr").evaluate_all(
         "rows => rows.map(r => [...r.children].slice(1, 3).map(c => parseFloat(c.innerText)))")
     assert all(0 < seconds <= 360 and 0 < memory <= 4 for seconds, memory in cells), cells
+
+
+def test_execution_page_shows_the_recorded_full_mode_run(page, site_url):
+    # The second table: the run recorded by `make record` (tests/test_bench.py checks its
+    # numbers against the budgets), one full-mode row per chapter, and a line about the run.
+    page.goto(f"{site_url}/execution.html", wait_until="networkidle")
+    assert "Recorded run (full-mode-" in page.locator(".record-summary").inner_text()
+    table = page.locator("main table.chapter-resources").nth(1)
+    rows = table.locator("tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.querySelector('a').getAttribute('href'), r.lastElementChild.innerText])")
+    assert sorted(href for href, _ in rows) == sorted(CHAPTERS)
+    assert all(mode.startswith("full") for _, mode in rows), rows
