@@ -1,6 +1,7 @@
 """The benchmark suite's plumbing (the benchmarks themselves run in the book's Benchmarks page)."""
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -29,8 +30,6 @@ def test_chapter_statistics_come_from_the_recorded_checks(tmp_path):
 def test_the_committed_full_mode_record_covers_every_chapter_within_budget():
     # records/full-mode-*.jsonl (`make record`): a line about the run, then each chapter's run
     # time and peak memory in full mode, which the execution page shows.
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[1]
     chapters = sorted(f"chapters/{p.stem}" for p in (root / "chapters").glob("*.ipynb"))
     records = sorted((root / "records").glob("full-mode-*.jsonl"))
