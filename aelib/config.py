@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def _env_flag(name: str) -> bool:

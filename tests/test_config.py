@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import pytest
 
 import aelib
@@ -88,3 +91,9 @@ def test_pick_device_rejects_missing_cuda(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ValueError, match="CUDA is not available"):
         config.pick_device("cuda")
+
+
+def test_package_version_is_the_one_the_cache_keys_use():
+    # The model cache keys on config.__version__; the packaged version must say the same.
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.findall(r'^version = "(.+)"$', pyproject, re.MULTILINE) == [config.__version__]

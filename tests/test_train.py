@@ -53,7 +53,7 @@ def test_fit_is_reproducible_with_a_seed(digits):
     assert runs[0] == runs[1]
 
 
-def test_fused_adamw_step_matches_the_default_up_to_rounding(digits):
+def test_fused_adamw_step_matches_the_unfused_step_up_to_rounding(digits):
     x, _ = digits
     losses = {}
     for fused in (False, True):
