@@ -10,7 +10,7 @@ CONSTRAINTS ?= -c constraints.txt
 # are this venv's Python, with aelib importable.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: book test lab lint record clean
+.PHONY: book test lab lint record bench-record clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,12 +40,8 @@ RECORD_DATA ?= fashion-mnist
 RECORD := records/full-mode-$(RECORD_DATA).jsonl
 record: $(STAMP)
 	rm -rf _build/record && mkdir -p records _build/record
-	$(PY) -c "import json, platform, subprocess, time, torch; \
-	cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.machine()); \
-	git = lambda *a: subprocess.run(['git', *a], capture_output=True, text=True).stdout.strip(); \
-	commit = git('rev-parse', '--short', 'HEAD') + (' with uncommitted changes' if git('status', '--porcelain') else ''); \
-	print(json.dumps({'record': {'date': time.strftime('%Y-%m-%d'), 'commit': commit, 'data': '$(RECORD_DATA)', \
-	'machine': f'{torch.get_num_threads()} CPU threads of {cpu}', 'torch': torch.__version__}}))" > _build/record/about.json
+	$(PY) -c "import json; from aelib.bench import run_description; \
+	print(json.dumps({'record': run_description(data='$(RECORD_DATA)')}))" > _build/record/about.json
 	status=0; for nb in chapters/*.ipynb; do name=$$(basename $$nb .ipynb); \
 		AELIB_QUICK=0 AELIB_DATASET=$(RECORD_DATA) AELIB_CACHE_DIR=$(abspath _build/record/models) \
 		AELIB_PROGRESS=none AELIB_CHAPTER=chapters/$$name \
@@ -53,6 +49,12 @@ record: $(STAMP)
 		--execute --ExecutePreprocessor.timeout=1800 --output-dir _build/record $$nb || status=1; done; \
 	cat _build/record/about.json > $(RECORD); \
 	grep -E '"name": "(chapter run time|peak memory)' _build/record/results.jsonl >> $(RECORD); exit $$status
+
+# The benchmark suite at full sizes (python -m aelib.bench, about 15 minutes on 2 cores; t-SNE
+# scaling to 20,000 Fashion-MNIST images where that data is installed), for the Benchmarks page.
+bench-record: $(STAMP)
+	mkdir -p records
+	AELIB_PROGRESS=none $(PY) -m aelib.bench --out records/benchmarks-full.json
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters

@@ -2,8 +2,9 @@
 
     python -m aelib.bench [--quick] [--only NAME] [--out results.json]
 
-Not a timed test: timings on shared machines are noisy, so each entry reports ratios of
-runs made side by side. Entries:
+``make bench-record`` runs the full sizes into ``records/benchmarks-full.json``, which the
+book's Benchmarks page shows. Not a timed test: timings on shared machines are noisy, so each
+entry reports ratios of runs made side by side. Entries:
 
 - ``tsne``: aelib's t-SNE vs scikit-learn's, fast vs Barnes-Hut and exact vs exact (and
   openTSNE, if installed), scored by the exact KL on the same dense P, 10-NN accuracy and
@@ -381,20 +382,45 @@ BENCHMARKS = {"tsne": bench_tsne, "tsne-scaling": bench_tsne_scaling, "pca": ben
               "throughput": bench_throughput, "chapters": bench_chapters}
 
 
-def main(argv: list[str] | None = None) -> list[dict]:
+def run_description(**extra) -> dict:
+    """What a recorded run needs to say about itself: date, commit (with a note if the working
+    tree has uncommitted changes), machine and torch version, plus ``extra``."""
+    import platform
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], capture_output=True, text=True).stdout.strip()
+        except OSError:  # no git: a copy of the book outside a repository
+            return ""
+
+    commit = (git("rev-parse", "--short", "HEAD") or "unknown") + (
+        " with uncommitted changes" if git("status", "--porcelain") else "")
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.machine()
+    return {"date": time.strftime("%Y-%m-%d"), "commit": commit,
+            "machine": f"{torch.get_num_threads()} CPU threads of {cpu}", "torch": torch.__version__, **extra}
+
+
+def main(argv: list[str] | None = None) -> dict[str, list[dict]]:
     parser = argparse.ArgumentParser(prog="python -m aelib.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), help="run one benchmark")
-    parser.add_argument("--out", help="write the results as JSON to this file")
+    parser.add_argument("--out", help="write the results as JSON to this file:"
+                        " {'about': {date, commit, machine, ...}, 'results': {name: [rows]}}")
     args = parser.parse_args(argv)
     config.setup(seed=0)
-    results = []
-    for name, bench in BENCHMARKS.items():
-        if args.only in (None, name):
-            results += bench(args.quick)
+    about = run_description(sizes="quick" if args.quick else "full", only=args.only)
+    start = time.perf_counter()
+    results = {name: bench(args.quick) for name, bench in BENCHMARKS.items() if args.only in (None, name)}
+    about["seconds"] = time.perf_counter() - start
+    print(f"benchmark suite ({about['sizes']} sizes): {about['seconds']:.0f} s", flush=True)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
-            json.dump(results, f, indent=2)
+            json.dump({"about": about, "results": results}, f, indent=2)
     return results
 
 

@@ -63,3 +63,22 @@ def test_unknown_benchmark_names_are_refused(capsys):
     with pytest.raises(SystemExit):
         bench.main(["--only", "no-such-benchmark"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_the_output_file_says_what_ran_and_when(tmp_path, monkeypatch):
+    monkeypatch.setitem(bench.BENCHMARKS, "fake", lambda quick: [{"benchmark": "fake", "quick": quick}])
+    out = tmp_path / "results.json"
+    results = bench.main(["--quick", "--only", "fake", "--out", str(out)])
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["results"] == results == {"fake": [{"benchmark": "fake", "quick": True}]}
+    assert {"date", "commit", "machine", "torch", "seconds"} <= set(saved["about"])
+    assert saved["about"]["sizes"] == "quick" and saved["about"]["only"] == "fake"
+
+
+def test_the_committed_full_benchmark_record_has_every_benchmark():
+    # records/benchmarks-full.json (`make bench-record`), which the Benchmarks page shows.
+    path = Path(__file__).resolve().parents[1] / "records" / "benchmarks-full.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert record["about"]["sizes"] == "full" and record["about"]["only"] is None
+    assert set(record["results"]) == set(bench.BENCHMARKS)
+    assert all(record["results"][name] for name in bench.BENCHMARKS if name != "chapters")

@@ -167,3 +167,13 @@ def test_execution_page_shows_the_recorded_full_mode_run(page, site_url):
         "rows => rows.map(r => [r.querySelector('a').getAttribute('href'), r.lastElementChild.innerText])")
     assert sorted(href for href, _ in rows) == sorted(CHAPTERS)
     assert all(mode.startswith("full") for _, mode in rows), rows
+
+
+def test_benchmarks_page_shows_the_recorded_full_suite(page, site_url):
+    # records/benchmarks-full.json (`make bench-record`): its line about the run, its t-SNE rows
+    # at N = 5,000, and its scaling curve beside the quick suite's figures.
+    page.goto(f"{site_url}/benchmarks.html", wait_until="networkidle")
+    text = page.locator("main").inner_text()
+    assert re.search(r"recorded \d{4}-\d\d-\d\d, commit \w+", text)
+    assert "t-SNE fast N=5000: exact KL" in text
+    assert page.locator("main img").count() >= 3
