@@ -62,6 +62,14 @@ def _score_maps(X: torch.Tensor, y: torch.Tensor, maps: dict[str, np.ndarray], r
         row[f"{name}_trustworthiness"] = float(trustworthiness(X.numpy(), np.asarray(emb), n_neighbors=10))
 
 
+def _all_images(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every image of a data set, training, validation and test in that order, flattened to
+    float64 (N, 784), and their labels (N,)."""
+    splits = data.load(name)
+    images = torch.cat([splits.x_train, splits.x_val, splits.x_test]).flatten(1).double()
+    return images, torch.cat([splits.y_train, splits.y_val, splits.y_test])
+
+
 def _timed(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` and its wall time in seconds."""
     start = time.perf_counter()
@@ -75,9 +83,7 @@ def bench_tsne(quick: bool) -> list[dict]:
     installed; exact vs exact at N = 1,000 (quick: 400). MNIST digits, 50 PCA dimensions."""
     from sklearn.manifold import TSNE as SklearnTSNE
 
-    splits = data.load("mnist")
-    images = torch.cat([splits.x_train, splits.x_val, splits.x_test]).flatten(1).double()
-    labels = torch.cat([splits.y_train, splits.y_val, splits.y_test])
+    images, labels = _all_images("mnist")
     runs = [("fast", n) for n in ([1000] if quick else [1000, 2500, 5000])]
     runs.append(("exact", 400 if quick else 1000))
     rows = []
@@ -143,16 +149,12 @@ def bench_tsne_scaling(quick: bool) -> list[dict]:
     20,000 Fashion-MNIST images; and the slope of log(time) against log(N) for each."""
     from sklearn.manifold import TSNE as SklearnTSNE
 
-    def all_images(name: str) -> torch.Tensor:
-        splits = data.load(name)
-        return torch.cat([splits.x_train, splits.x_val, splits.x_test]).flatten(1).double()
-
-    mnist = all_images("mnist")
+    mnist, _ = _all_images("mnist")
     runs = [("mnist", mnist, n) for n in ((500, 1000, 1500) if quick else (1000, 2000, 5000, 10_000))
             if n <= len(mnist)]
     if not quick:
         try:
-            runs.append(("fashion-mnist", all_images("fashion-mnist"), 20_000))
+            runs.append(("fashion-mnist", _all_images("fashion-mnist")[0], 20_000))
         except data.DataError as err:
             print(f"t-SNE scaling stops at MNIST's {runs[-1][2]} digits: {err}", flush=True)
     rows = []
