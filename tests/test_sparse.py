@@ -69,3 +69,17 @@ def test_linear_probe_separates_informative_from_random_features(digits):
     assert accuracy > 0.7 and noise < 0.4
     with pytest.raises(ValueError, match="one label per example"):
         metrics.linear_probe(x[:10], y[:9], x[:5], y[:5])
+
+
+def test_linear_probe_agrees_with_scikit_learn_logistic_regression(digits):
+    # The same objective: mean cross-entropy + l2 |W|^2 is C = 1 / (2 l2 N) in scikit-learn's terms.
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = digits
+    train_x, test_x = x[:200].flatten(1).double(), x[200:].flatten(1).double()
+    mean, std = train_x.mean(0), train_x.std(0).clamp_min(1e-6)
+    reference = LogisticRegression(C=1 / (2 * 1e-3 * 200), tol=1e-10, max_iter=5000)
+    reference.fit(((train_x - mean) / std).numpy(), y[:200].numpy())
+    expected = reference.score(((test_x - mean) / std).numpy(), y[200:].numpy())
+    accuracy = metrics.linear_probe(x[:200], y[:200], x[200:], y[200:])
+    assert accuracy == pytest.approx(expected, abs=2 / len(test_x))  # at most two test digits differ
