@@ -3,9 +3,10 @@
 - ``{chapter-gallery}``: one figure from each chapter, with its title, for the landing page.
   The figure is the first output image of the chapter, or the first one in a cell tagged
   ``landing-figure``.
-- ``{check-results}``: every ``aelib.check`` the chapters ran during this build (read from
-  ``$AELIB_RESULTS``, which ``make book`` sets), as one table with a link to each chapter.
-- ``{chapter-resources}``: each chapter's run time and peak memory, from its own checks in
+- ``{check-results}``: every ``aelib.check`` and ``aelib.record`` the chapters ran during this
+  build (read from ``$AELIB_RESULTS``, which ``make book`` sets): verified claims, smoke checks
+  and records, in three tables with a link to each chapter.
+- ``{chapter-resources}``: each chapter's run time and peak memory, from its own records in
   this build; ``{chapter-resources} records/NAME.jsonl``: the same from a recorded run (a
   results file ``make record`` wrote, whose first line says when, where and how it ran).
 
@@ -17,7 +18,6 @@ result.
 from __future__ import annotations
 
 import copy
-import json
 import os
 from pathlib import Path
 
@@ -117,16 +117,9 @@ def _gallery(app, fromdocname: str) -> nodes.Node:
 
 
 def _read_results(path: str | None) -> list[dict]:
-    if not path or not Path(path).is_file():
-        return []
-    rows = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                logger.warning(f"check-results: line {number} of {path} is not JSON; skipped")
-    return rows
+    from aelib.claims import read_results
+
+    return read_results(path) if path and Path(path).is_file() else []
 
 
 def _table(header: list[str], rows: list[list[nodes.Node | str]], widths: list[int],
@@ -147,42 +140,76 @@ def _table(header: list[str], rows: list[list[nodes.Node | str]], widths: list[i
     return table
 
 
+def _rows(app, fromdocname: str, results: list[dict], columns) -> list[list]:
+    """One table row per result, the chapter named (and linked) on its first row only."""
+    documents = app.builder.env.all_docs
+    rows, previous = [], object()
+    for r in results:
+        chapter = r.get("chapter")
+        if chapter == previous:
+            where = ""
+        elif chapter in documents:
+            where = nodes.paragraph("", "", _link(app, fromdocname, chapter, _title(app, chapter)))
+        else:
+            where = "(not from a page of the book)"
+        previous = chapter
+        rows.append([where, *columns(r)])
+    return rows
+
+
+def _verdict(r: dict) -> str:
+    return "PASS" if r["passed"] else "FAIL"
+
+
 def _results(app, fromdocname: str) -> list[nodes.Node]:
+    """Three tables: the verified claims, the smoke checks (asserted, not counted as verified),
+    and what was measured but not asserted (run time, memory and other timings)."""
     path = os.environ.get("AELIB_RESULTS")
     results = _read_results(path)
     if not results:
         return [nodes.paragraph("", "No claim checks were recorded in this build (build with `make book`, "
                                     "which sets AELIB_RESULTS).")]
     chapters = _chapters(app)
-    documents = app.builder.env.all_docs
     position = {docname: i for i, docname in enumerate(chapters)}
     results.sort(key=lambda r: position.get(r.get("chapter"), len(chapters)))  # stable: run order kept
-    failed = sum(not r["passed"] for r in results)
-    modes = sorted({f"{r['mode']} mode on {r['data']}" for r in results})
-    checked = {r.get("chapter") for r in results} & set(chapters)
-    summary = (f"{len(results)} claims checked in {len(checked)} of {len(chapters)} chapters"
-               f" ({', '.join(modes)}): {len(results) - failed} passed, {failed} failed.")
-    rows, previous = [], object()
-    for r in results:
-        chapter = r.get("chapter")
-        if chapter == previous:
-            where = ""  # the chapter is named on its first row only
-        elif chapter in documents:
-            where = nodes.paragraph("", "", _link(app, fromdocname, chapter, _title(app, chapter)))
-        else:
-            where = "(not from a page of the book)"
-        previous = chapter
-        rows.append([where, r["name"], f"{r['value']:.4g}", r["threshold"], r.get("reference") or "",
-                     "PASS" if r["passed"] else "FAIL"])
-    header = ["chapter", "claim", "measured", "needs", "reference", "result"]
-    return [nodes.paragraph("", summary, classes=["check-summary"]),
-            _table(header, rows, [14, 34, 8, 8, 30, 6], "check-results")]
+    claims, smoke, records = ([r for r in results if r.get("kind", "claim") == kind]
+                              for kind in ("claim", "smoke", "record"))
+    failed = sum(not r["passed"] for r in claims + smoke)
+    modes = sorted({f"{r['mode']} mode on {r['data']}" for r in claims})
+    checked = {r.get("chapter") for r in claims} & set(chapters)
+    summary = (f"{len(claims)} claims verified in {len(checked)} of {len(chapters)} chapters"
+               f" ({', '.join(modes)}), and {len(smoke)} smoke checks: {len(claims) + len(smoke) - failed}"
+               f" passed, {failed} failed.")
+    out = [nodes.paragraph("", summary, classes=["check-summary"]),
+           _table(["chapter", "claim", "measured", "needs", "reference", "result"],
+                  _rows(app, fromdocname, claims, lambda r: [r["name"], f"{r['value']:.4g}", r["threshold"],
+                                                             r.get("reference") or "", _verdict(r)]),
+                  [14, 34, 8, 8, 30, 6], "check-results")]
+    if smoke:
+        out += [nodes.rubric("", "Smoke checks"),
+                nodes.paragraph("", "These run in quick mode, where the budget is too small for the claim"
+                                    " itself to show; each says why. They catch a broken chapter, and are"
+                                    " not counted above as verified claims."),
+                _table(["chapter", "check", "measured", "needs", "why only a smoke check", "result"],
+                       _rows(app, fromdocname, smoke, lambda r: [r["name"], f"{r['value']:.4g}",
+                                                                 r["threshold"], r.get("smoke") or "",
+                                                                 _verdict(r)]),
+                       [14, 30, 8, 8, 34, 6], "smoke-checks")]
+    if records:
+        out += [nodes.rubric("", "Measured, not asserted"),
+                nodes.paragraph("", "Run time, memory and other numbers that depend on the machine are"
+                                    " recorded, never asserted: machines differ by a factor of two or more."),
+                _table(["chapter", "measurement", "value", "note"],
+                       _rows(app, fromdocname, records, lambda r: [r["name"], f"{r['value']:.4g}",
+                                                                   r.get("reference") or ""]),
+                       [14, 44, 10, 32], "check-records")]
+    return out
 
 
 def _resources(app, fromdocname: str, record: str | None = None) -> list[nodes.Node]:
-    """Run time and peak memory of each chapter, from the checks every chapter ends with: in
+    """Run time and peak memory of each chapter, from the records every chapter ends with: in
     this build, or in the recorded run ``record``."""
-    from aelib.bench import chapter_statistics
+    from aelib.claims import chapter_statistics
 
     path = record or os.environ.get("AELIB_RESULTS")
     measured = {r["chapter"]: r for r in chapter_statistics(path)} if path and Path(path).is_file() else {}

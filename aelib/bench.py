@@ -19,7 +19,7 @@ entry reports ratios of runs made side by side. Entries:
   training and sampling time);
 - ``throughput``: ``train.fit`` (fused AdamW, its default, and unfused) vs the plain DataLoader + Adam
   loop, images per second;
-- ``chapters``: run time and peak memory of each chapter, from the last book build's checks.
+- ``chapters``: run time and peak memory of each chapter, as the last book build recorded them.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from . import config, data, metrics, tsne
+from . import claims, config, data, metrics, tsne
 from .pca import PCA
 from .train import fit, predict
 
@@ -285,33 +285,14 @@ def bench_autoregressive(quick: bool) -> list[dict]:
     return [row]
 
 
-def chapter_statistics(path: str) -> list[dict]:
-    """Each chapter's run time and peak memory, as its own checks recorded them in a book
-    build's results file (JSON lines from ``aelib.check``), one dict per chapter, in run order."""
-    rows: dict[str, dict] = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            chapter = record.get("chapter")
-            if not chapter or not chapter.startswith("chapters/"):
-                continue
-            row = rows.setdefault(chapter, {"benchmark": "chapter", "chapter": chapter,
-                                            "mode": record["mode"], "data": record["data"]})
-            if record["name"].startswith("chapter run time"):
-                row["seconds"] = record["value"]
-            elif record["name"].startswith("peak memory"):
-                row["peak_memory_gib"] = record["value"]
-    return list(rows.values())
-
-
 def bench_chapters(quick: bool, path: str | None = None) -> list[dict]:
-    """``chapter_statistics`` of the last book build (``_build/results.jsonl``, written by
+    """``claims.chapter_statistics`` of the last book build (``_build/results.jsonl``, written by
     ``make book``); nothing is re-run."""
     path = path or os.environ.get("AELIB_RESULTS") or "_build/results.jsonl"
     if not os.path.isfile(path):
         print(f"chapter statistics: no {path}; run `make book` first", flush=True)
         return []
-    rows = chapter_statistics(path)
+    rows = claims.chapter_statistics(path)
     for row in rows:
         print(f"{row['chapter']}: {row.get('seconds', float('nan')):.0f} s, peak memory"
               f" {row.get('peak_memory_gib', float('nan')):.2f} GiB ({row['mode']} mode)", flush=True)

@@ -1,7 +1,8 @@
 """A disk cache of trained models, so that a later chapter reuses an earlier chapter's model.
 
 An entry is keyed by a name and a configuration: the architecture and training recipe, a
-fingerprint of the training data, quick/full mode and the aelib and torch versions. It holds
+fingerprint of the training data, quick/full mode, the book's seed and the aelib and torch
+versions. It holds
 the state dict and the training ``History``, written atomically (temporary file, then rename)
 and read with ``torch.load(..., weights_only=True)``, which refuses pickled objects. A missing,
 stale or unreadable entry is retrained and rewritten, never silently used.
@@ -44,7 +45,7 @@ def fingerprint(x: Tensor) -> str:
 
 
 def _full_config(name: str, cfg: Mapping) -> dict:
-    return {"name": name, **cfg, "mode": config.mode(), "aelib": config.__version__,
+    return {"name": name, **cfg, "mode": config.mode(), "seed": config.SEED, "aelib": config.__version__,
             "torch": torch.__version__.split("+")[0]}
 
 

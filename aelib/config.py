@@ -1,4 +1,4 @@
-"""Run configuration shared by every chapter: quick/full mode, budgets, seeds, device, checks.
+"""Run configuration shared by every chapter: quick/full mode, budgets, seeds, device.
 
 Environment variables (all optional):
 
@@ -8,24 +8,20 @@ Environment variables (all optional):
 - ``AELIB_PROGRESS``: ``auto`` (tqdm bars, the default), ``text`` or ``none`` (one summary line).
 - ``AELIB_RESULTS``: a JSON-lines file to which every ``check`` appends its result.
 - ``AELIB_CHAPTER``: recorded with each result (the book build sets it to the chapter).
+- ``AELIB_SEED``: the book's seed (default 0); every seed a chapter uses derives from it.
 """
 
 from __future__ import annotations
 
-import json
-import operator
 import os
 import platform
 import random
-import sys
 import time
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 def _env_flag(name: str) -> bool:
@@ -70,34 +66,55 @@ def elapsed() -> float:
     return time.perf_counter() - _START
 
 
-def peak_memory_gib() -> float:
-    """Peak resident memory of this process so far, in GiB (CPU memory; 0 where unknown)."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return 0.0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**30 if sys.platform == "darwin" else peak / 2**20  # bytes on macOS, KiB on Linux
 
 
-MEMORY_BUDGET_GIB = 4.0
+def _seed_from_environment() -> int:
+    text = os.environ.get("AELIB_SEED", "0").strip() or "0"
+    if not text.isdigit():
+        raise ValueError(f"AELIB_SEED must be a non-negative integer, got {text!r}")
+    return int(text)
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and PyTorch (all devices)."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+SEED: int = _seed_from_environment()  # the book's seed: every other seed derives from it
+_SEED_STRIDE = 1_000_003  # a prime larger than any offset a chapter uses
 
 
-def setup(seed: int = 0, device: str | None = None, quiet: bool = False) -> torch.device:
+def seed(offset: int = 0) -> int:
+    """The seed of one random stream of a chapter: ``offset`` plus a multiple of the book's
+    seed (``AELIB_SEED``, default 0, so that ``seed(k)`` is ``k`` by default)."""
+    return int(offset) + _SEED_STRIDE * SEED
+
+
+def manual_seed(offset: int = 0) -> None:
+    """``torch.manual_seed(seed(offset))``: start the global random stream at a fixed point."""
+    torch.manual_seed(seed(offset))
+
+
+def generator(offset: int = 0) -> torch.Generator:
+    """A CPU ``torch.Generator`` seeded with ``seed(offset)``, for one self-contained draw."""
+    return torch.Generator().manual_seed(seed(offset))
+
+
+def seed_everything(value: int) -> None:
+    """Seed Python, NumPy and PyTorch (all devices) with ``value``."""
+    random.seed(value)
+    np.random.seed(value)
+    torch.manual_seed(value)
+
+
+def setup(seed: int | None = None, device: str | None = None, quiet: bool = False) -> torch.device:
     """Seed everything, choose the device, set the plot style, print one line about the run.
 
-    Returns the device; it is also available as ``aelib.config.DEVICE``.
+    ``seed`` replaces the book's seed (default: ``AELIB_SEED``, else 0). Returns the device;
+    it is also available as ``aelib.config.DEVICE``.
     """
-    global DEVICE, _START
+    global DEVICE, SEED, _START
     _START = time.perf_counter()
-    seed_everything(seed)
+    if seed is not None:
+        if not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        SEED = seed
+    seed_everything(_SEED_STRIDE * SEED)  # seed(0); the argument hides the function here
     DEVICE = pick_device(device)
     from . import plot  # local import: plotting is optional for library users
 
@@ -106,107 +123,22 @@ def setup(seed: int = 0, device: str | None = None, quiet: bool = False) -> torc
         threads = torch.get_num_threads()
         print(
             f"aelib {__version__} | torch {torch.__version__} | device {DEVICE}"
-            f" ({threads} CPU threads) | {mode()} mode | seed {seed}"
+            f" ({threads} CPU threads) | {mode()} mode | seed {SEED}"
             f" | python {platform.python_version()}"
         )
     return DEVICE
 
 
-# ----------------------------------------------------------------------------- checks
-
-Threshold = str | Mapping[str, str]
-_OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
+_current_data: str | None = None  # key of the last data set loaded
 
 
-@dataclass
-class CheckResult:
-    name: str
-    value: float
-    threshold: str
-    passed: bool
-    mode: str
-    data: str | None
-    reference: str | None
-    time: float
-
-
-RESULTS: list[CheckResult] = []
-_current_data: str | None = None  # key of the last data set loaded (set by aelib.data.load)
-
-
-def _set_current_data(key: str) -> None:
+def set_current_data(key: str) -> None:
+    """Called by ``aelib.data.load``: the key (``mnist``, ``mnist-10k``, ``fashion-mnist``) whose
+    thresholds ``aelib.check`` applies."""
     global _current_data
     _current_data = key
 
 
-def _parse_threshold(spec: str) -> tuple[str, float]:
-    spec = spec.strip()
-    for symbol in (">=", "<=", ">", "<"):  # two-character operators first
-        if spec.startswith(symbol):
-            try:
-                return symbol, float(spec[len(symbol) :])
-            except ValueError:
-                break
-    raise ValueError(f"threshold {spec!r} must look like '>= 1.25' or '< 10' (ops: >=, <=, >, <)")
-
-
-def _resolve_threshold(spec: Threshold, data: str | None) -> str:
-    if isinstance(spec, str):
-        return spec
-    if data is not None and data in spec:
-        return spec[data]
-    # a data key like "mnist-10k" falls back to its family ("mnist") only if given as "*"
-    if "*" in spec:
-        return spec["*"]
-    raise ValueError(
-        f"no threshold for data set {data!r}; thresholds are given for {sorted(spec)}"
-        " (add one, or a '*' entry for any data set)"
-    )
-
-
-def check(
-    name: str,
-    value: float,
-    *,
-    full: Threshold,
-    quick: Threshold,
-    reference: str | float | None = None,
-    data: str | None = None,
-) -> CheckResult:
-    """Assert a measured claim against the current mode's threshold and record it.
-
-    ``full`` and ``quick`` are strings such as ``">= 1.25"`` or ``"< 10"``, or mappings from a
-    data-set key (``"mnist"``, ``"mnist-10k"``, ``"fashion-mnist"``; ``"*"`` for any) to such
-    strings, for numbers that must be absolute. ``data`` defaults to the data set loaded last.
-    Prints a one-line verdict; raises ``AssertionError`` if the claim does not hold.
-    """
-    if isinstance(value, torch.Tensor):
-        value = value.item()
-    value = float(value)
-    data = data or _current_data
-    spec = _resolve_threshold(quick if QUICK else full, data)
-    symbol, bound = _parse_threshold(spec)
-    passed = bool(np.isfinite(value)) and _OPS[symbol](value, bound)
-    ref = None if reference is None else str(reference)
-    result = CheckResult(name, value, f"{symbol} {bound:g}", passed, mode(), data, ref, time.time())
-    RESULTS.append(result)
-    _record(result)
-    verdict = "PASS" if passed else "FAIL"
-    ref_text = f"; reference: {ref}" if ref else ""
-    print(f"[{verdict}] {name} = {value:.4g}  (needs {symbol} {bound:g} in {mode()} mode{ref_text})")
-    if not passed:
-        raise AssertionError(
-            f"claim {name!r} does not hold: {value:.4g} is not {symbol} {bound:g}"
-            f" ({mode()} mode, data {data})"
-        )
-    return result
-
-
-def _record(result: CheckResult) -> None:
-    path = os.environ.get("AELIB_RESULTS")
-    if path:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            # AELIB_CHAPTER: the chapter being executed, set by the book build (_ext/book_pages.py)
-            record = asdict(result) | {"chapter": os.environ.get("AELIB_CHAPTER")}
-            f.write(json.dumps(record) + "\n")
+def current_data() -> str | None:
+    """The key of the data set loaded last, or None."""
+    return _current_data

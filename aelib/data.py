@@ -48,9 +48,12 @@ _GZ_MD5 = {
         "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
     },
 }
-# sha256 of the decompressed bytes, for copies that were re-gzipped (e.g. Debian's)
+# sha256 of the decompressed bytes, for copies that were re-gzipped (e.g. Debian's, or the
+# full MNIST training set the project keeps for offline full-size runs)
 _RAW_SHA256 = {
     "mnist": {
+        "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
         "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
         "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     },
@@ -241,7 +244,7 @@ def load(name: str | None = None) -> Splits:
                         f" put the torchvision files in {cached}, or unset AELIB_OFFLINE")
     x_train, y_train, x_val, y_val = _carve_validation(x_tr, y_tr)
     splits = Splits(x_train, y_train, x_val, y_val, x_test, y_test, name, source, subset)
-    config._set_current_data(splits.key)
+    config.set_current_data(splits.key)
     return splits
 
 

@@ -1,11 +1,14 @@
-"""Numbers the chapters report: reconstruction error, subspace angles, retrieval, likelihoods."""
+"""Numbers the chapters report: reconstruction error, subspace angles, retrieval, likelihoods,
+and operation counts (the cost of a computation, the same on every machine)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
+from torch.utils.flop_counter import FlopCounterMode
 
 from . import validate
 
@@ -75,6 +78,29 @@ def code_sensitivity(codes: Tensor, perturbed_codes: Tensor, perturbation: Tenso
     gain = ((perturbed_codes - codes).flatten(1).norm(dim=1) / perturbation.flatten(1).norm(dim=1)).mean()
     spread = (codes - codes[pairs]).flatten(1).norm(dim=1).mean()
     return float(gain / spread)
+
+
+def operation_count(fn: Callable[[], object]) -> int:
+    """The floating-point operations of the matrix products and convolutions that ``fn()`` runs
+    (a multiply-add counts 2), as ``torch.utils.flop_counter`` counts them. Unlike wall time,
+    this cost is the same on every machine, so a claim about speed can be asserted with it."""
+    if not callable(fn):
+        raise TypeError(f"fn must be a callable with no arguments, got {type(fn).__name__}")
+    with FlopCounterMode(display=False) as mode:
+        fn()
+    return int(mode.get_total_flops())
+
+
+def chain_mixing(labels: Tensor) -> tuple[float, float]:
+    """How a sampling chain moves between classes, from the class of every state, ``labels``
+    (T, C): T steps of C chains. Returns the share of steps whose class differs from the step
+    before, and the mean number of distinct classes a chain visits (1: it never moved)."""
+    validate.labels(labels.flatten(), "labels")
+    if labels.dim() != 2 or len(labels) < 2:
+        raise ValueError(f"labels must be (steps >= 2, chains), got shape {tuple(labels.shape)}")
+    changes = float((labels[1:] != labels[:-1]).float().mean())
+    visited = float((torch.nn.functional.one_hot(labels).sum(0) > 0).sum(1).double().mean())
+    return changes, visited
 
 
 def bits_per_dim(nll_nats: Tensor | float, dims: int = 784) -> float:

@@ -89,8 +89,11 @@ def test_bad_input_is_explained():
 
 
 @pytest.mark.parametrize("name", ["pixelcnn", "rowlstm"])
-def test_start_at_independent_sets_the_per_pixel_bias(name):
+def test_start_at_independent_makes_the_model_the_baseline(name):
     model = SMALL[name]()
     x = torch.bernoulli(torch.full((8, 1, 28, 28), 0.2))
     model.start_at_independent(x)
     torch.testing.assert_close(model.pixel_bias, torch.logit((x.sum(0, keepdim=True) + 1) / 10))
+    # the last layer is zeroed: the model starts exactly at the independent-pixel likelihood
+    with torch.no_grad():
+        torch.testing.assert_close(model.nll(x), ar.IndependentPixels.fitted(x).nll(x))

@@ -6,28 +6,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from aelib import bench
+from aelib import bench, claims
 from aelib.models import Autoencoder
 
 
-def _record(name, value, chapter, mode="quick"):
-    return {"name": name, "value": value, "threshold": "<= 60", "passed": True, "mode": mode,
-            "data": "mnist-10k", "reference": None, "time": 0.0, "chapter": chapter}
-
-
-def test_chapter_statistics_come_from_the_recorded_checks(tmp_path):
-    path = tmp_path / "results.jsonl"
-    records = [_record("chapter run time (s)", 42.0, "chapters/01_tsne"),
-               _record("peak memory of this chapter's Python process (GiB)", 1.5, "chapters/01_tsne"),
-               _record("chapter run time (s)", 7.0, "benchmarks"),  # not a chapter
-               _record("t-SNE 10-NN accuracy", 0.9, "chapters/01_tsne")]
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    (row,) = bench.bench_chapters(quick=True, path=str(path))
-    assert row == {"benchmark": "chapter", "chapter": "chapters/01_tsne", "mode": "quick",
-                   "data": "mnist-10k", "seconds": 42.0, "peak_memory_gib": 1.5}
-
-
-def test_the_committed_full_mode_record_covers_every_chapter_within_budget():
+def test_the_committed_full_mode_record_covers_every_chapter():
     # records/full-mode-*.jsonl (`make record`): a line about the run, then each chapter's run
     # time and peak memory in full mode, which the execution page shows.
     root = Path(__file__).resolve().parents[1]
@@ -37,12 +20,11 @@ def test_the_committed_full_mode_record_covers_every_chapter_within_budget():
     for path in records:
         about = json.loads(path.read_text().splitlines()[0])["record"]
         assert {"date", "commit", "data", "machine"} <= set(about), path
-        rows = {r["chapter"]: r for r in bench.chapter_statistics(str(path))}
+        rows = {r["chapter"]: r for r in claims.chapter_statistics(path)}
         assert sorted(rows) == chapters, path
-        for chapter, row in rows.items():
-            budget = 360 if "pixelrnn" in chapter else 240
-            assert row["mode"] == "full" and row["data"] == about["data"], (path, row)
-            assert 0 < row["seconds"] <= budget and 0 < row["peak_memory_gib"] <= 4, (path, row)
+        for row in rows.values():  # run time is recorded, not held to a budget: machines differ
+            assert row["mode"] == "full" and claims.family(row["data"]) == about["data"], (path, row)
+            assert row["seconds"] > 0 and 0 < row["peak_memory_gib"] <= 4, (path, row)
 
 
 def test_chapter_statistics_without_a_build_say_so(tmp_path, capsys):

@@ -67,7 +67,7 @@ def test_cached_files_that_do_not_match_are_rejected(offline, monkeypatch):
     for split in ("train", "t10k"):  # the test files under the training names: wrong md5
         for kind in ("images-idx3", "labels-idx1"):
             shutil.copy(data.VENDORED_DIR / f"t10k-{kind}-ubyte.gz", raw / f"{split}-{kind}-ubyte.gz")
-    with pytest.raises(data.DataError, match=r"train-images-idx3-ubyte.gz does not match.*delete"):
+    with pytest.raises(data.DataError, match=r"train-images-idx3-ubyte.gz is corrupt: sha256 .*delete"):
         data.load()
 
 

@@ -8,7 +8,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTER = ROOT / "chapters" / "02c_denoising_contractive.ipynb"  # trains its own models, no cache
+CHAPTER = ROOT / "chapters" / "07b_dae_generative.ipynb"  # trains its own models, no cache
 # Run time and memory are not set by the seed: lines and checks that report them are left out.
 NOT_SEEDED = re.compile(r"\btime\b|seconds|speed|\d s\b|\d ms\b|\d s;|\bin \d+(\.\d+)? s\b|\(s\)|memory|GiB")
 
@@ -36,5 +36,5 @@ def test_a_chapter_prints_identical_numbers_when_run_twice(monkeypatch, tmp_path
                   if not NOT_SEEDED.search(c["name"])}
         runs.append((printed, values))
     (printed_1, values_1), (printed_2, values_2) = runs
-    assert len(values_1) >= 5 and values_1 == values_2  # bitwise: the same floats
+    assert len(values_1) >= 4 and values_1 == values_2  # bitwise: the same floats
     assert len(printed_1) >= 10 and printed_1 == printed_2

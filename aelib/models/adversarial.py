@@ -102,6 +102,24 @@ class AdversarialAutoencoder(nn.Module):
                 torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.5, 0.999)),
                 torch.optim.Adam(self.encoder.parameters(), lr=lr, betas=(0.5, 0.999))]
 
+    def discriminator_loss(self, codes: Tensor) -> Tensor:
+        """Cross-entropy of D telling fresh prior samples (label 1) from the codes of data (label 0),
+        plus the R1 penalty at the prior samples."""
+        prior_codes = self.sample_prior(len(codes)).requires_grad_(self.gradient_penalty > 0)
+        real, fake = self.discriminator(prior_codes), self.discriminator(codes)
+        loss = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+                + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+        if self.gradient_penalty > 0:
+            slope, = torch.autograd.grad(real.sum(), prior_codes, create_graph=True)
+            loss = loss + self.gradient_penalty / 2 * slope.pow(2).sum(1).mean()
+        return loss
+
+    def generator_loss(self, batch: Tensor) -> Tensor:
+        """The encoder as the generator: -log D(E(x)), lowest when D takes the codes of data
+        for prior samples."""
+        fooled = self.discriminator(self.encode(batch))
+        return F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
+
     def train_step(self, batch: Tensor, optimizers: Sequence[torch.optim.Optimizer]) -> Tensor:
         """One update of each of the three players on ``batch``; returns the reconstruction loss."""
         autoencoder, discriminator, generator = optimizers
@@ -111,21 +129,12 @@ class AdversarialAutoencoder(nn.Module):
         autoencoder.step()
 
         codes = self.encode(batch).detach()
-        for _ in range(self.discriminator_steps):
-            prior_codes = self.sample_prior(len(batch)).requires_grad_(self.gradient_penalty > 0)
-            real, fake = self.discriminator(prior_codes), self.discriminator(codes)
-            d_loss = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-                      + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
-            if self.gradient_penalty > 0:
-                slope, = torch.autograd.grad(real.sum(), prior_codes, create_graph=True)
-                d_loss = d_loss + self.gradient_penalty / 2 * slope.pow(2).sum(1).mean()
+        for _ in range(self.discriminator_steps):  # each on fresh prior samples
             discriminator.zero_grad(set_to_none=True)
-            d_loss.backward()
+            self.discriminator_loss(codes).backward()
             discriminator.step()
 
-        fooled = self.discriminator(self.encode(batch))
-        g_loss = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
         generator.zero_grad(set_to_none=True)
-        g_loss.backward()
+        self.generator_loss(batch).backward()
         generator.step()
         return reconstruction.detach()

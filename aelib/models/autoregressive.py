@@ -69,9 +69,13 @@ class _Autoregressive(nn.Module):
     def start_at_independent(self, x: Tensor) -> None:
         """Start from the independent-pixel solution: set the per-pixel output bias to
         logit(fraction of images in ``x`` (N, 1, 28, 28) with that pixel on), smoothed by one on
-        and one off image. Training then starts at the baseline's likelihood, not at p = 1/2."""
+        and one off image, and zero the last layer, so that the model *is* that baseline.
+        Training then starts at the baseline's likelihood, not at p = 1/2, and every step goes
+        into the dependencies between pixels."""
         check_binary(x, self)
-        self.pixel_bias.copy_(torch.logit((x.float().sum(0, keepdim=True) + 1) / (len(x) + 2)))
+        self.pixel_bias.copy_(independent_logits(x))
+        self.output_layer.weight.zero_()
+        self.output_layer.bias.zero_()
 
     def nll(self, x: Tensor) -> Tensor:
         """Negative log-likelihood of each binary image in nats, (N,)."""
@@ -116,12 +120,28 @@ class _Autoregressive(nn.Module):
         return x
 
 
+def independent_logits(x: Tensor) -> Tensor:
+    """(1, 1, 28, 28) logits of the independent-pixel maximum-likelihood fit to binary images x
+    (N, 1, 28, 28): each pixel's frequency, smoothed by one on and one off image."""
+    return torch.logit((x.float().sum(0, keepdim=True) + 1) / (len(x) + 2))
+
+
 class IndependentPixels(_Autoregressive):
     """p(x) = prod_i Bernoulli(x_i; sigmoid(theta_i)): every pixel on its own."""
 
     def __init__(self):
         super().__init__()
         self.theta = nn.Parameter(torch.zeros(1, *IMAGE_SHAPE))
+
+    @classmethod
+    def fitted(cls, x: Tensor) -> IndependentPixels:
+        """The maximum-likelihood model of binary images x (N, 1, 28, 28), with no training loop:
+        theta = ``independent_logits(x)``, on x's device."""
+        model, x = cls(), x.cpu()
+        check_binary(x, model)
+        with torch.no_grad():
+            model.theta.copy_(independent_logits(x))
+        return model
 
     def logits(self, x: Tensor) -> Tensor:
         return self.theta.expand(len(x), -1, -1, -1)
@@ -147,6 +167,10 @@ class PixelCNN(_Autoregressive):
         self.net = nn.Sequential(*stack)
         self.pixel_bias = nn.Parameter(torch.zeros(1, *IMAGE_SHAPE))  # one learned offset per pixel
         self.rows_needed = 3 + (layers - 1)  # receptive field above the current row
+
+    @property
+    def output_layer(self) -> nn.Conv2d:
+        return self.net[-1]
 
     def logits(self, x: Tensor) -> Tensor:
         return self.net(x) + self.pixel_bias
@@ -186,6 +210,10 @@ class RowLSTM(_Autoregressive):
                                  nn.Conv2d(channels, 1, 1))
         self.pixel_bias = nn.Parameter(torch.zeros(1, *IMAGE_SHAPE))  # one learned offset per pixel
         self._cache: dict | None = None
+
+    @property
+    def output_layer(self) -> nn.Conv2d:
+        return self.out[-1]
 
     @staticmethod
     def _step(gates: Tensor, cell: Tensor) -> tuple[Tensor, Tensor]:

@@ -63,6 +63,19 @@ class DenoisingAutoencoder(nn.Module):
         validate.tensor(x, "x", rank=(2, 3, 4))
         return squared_error(self.autoencoder(self.corrupt(x)), x).mean()
 
+    @torch.no_grad()
+    def chain(self, x: Tensor, steps: int) -> list[Tensor]:
+        """The states x_0 = x, x_1, ..., x_steps of the sampling chain of Bengio et al. (2013):
+        corrupt, denoise, then draw each pixel from the denoiser's output as a Bernoulli. For
+        binary images x (N, 1, 28, 28); each state (N, 1, 28, 28) is returned on the CPU."""
+        validate.positive_int(steps, "steps")
+        validate.tensor(x, "x", rank=(4,), binary=True)
+        states = [x.cpu()]
+        for _ in range(steps):
+            x = torch.bernoulli(self.autoencoder(self.corrupt(x)).view_as(x))
+            states.append(x.cpu())
+        return states
+
 
 class ContractiveAutoencoder(nn.Module):
     """One hidden layer of sigmoid units, h = sigmoid(W x + b), decoded by sigmoid(W' h + c).

@@ -1,0 +1,148 @@
+"""Run the book's chapters several times and record every check's value, for the margins.
+
+    python .ci/margins.py --mode quick --seeds 0 1 2 --paths default reduced --out records/margins-quick.jsonl
+
+Each run executes every chapter (or ``--chapters``) in one mode, with one seed (``AELIB_SEED``)
+and one floating-point path, from an empty model cache of its own, with ``AELIB_CHECKS=record``
+so that a chapter whose check fails still reports its later checks. The ``reduced`` path caps
+MKL's and oneDNN's instruction sets one level below this CPU's best (AVX2 on an AVX-512 machine,
+AVX on an AVX2-only one): the kind of difference that flips a thin margin on another machine.
+
+Every check becomes one line of the output file (JSON lines): its id, chapter, value, threshold
+and verdict, with the run's mode, data set, seed, path, CPU and a hash of the chapter's code, so
+that a record can be told stale when the chapter changes. Lines of the chapters run again
+replace their earlier lines; the rest of the file is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def code_hash(page: Path) -> str:
+    """A short hash of a page's code cells: it changes when the chapter's code does."""
+    notebook = json.loads(page.read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    return hashlib.sha256(code.encode()).hexdigest()[:12]
+
+
+def cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            line = next(line for line in f if line.startswith("flags"))
+        return set(line.split(":", 1)[1].split())
+    except (OSError, StopIteration):
+        return set()
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.machine()
+
+
+def path_environment(path: str) -> dict[str, str]:
+    """The environment of a floating-point path: nothing for ``default``; for ``reduced``, MKL
+    and oneDNN capped one instruction set below this CPU's best."""
+    if path == "default":
+        return {}
+    isa = "AVX2" if "avx512f" in cpu_flags() else "AVX"
+    return {"MKL_ENABLE_INSTRUCTIONS": isa, "ONEDNN_MAX_CPU_ISA": isa}
+
+
+def run_page(page: Path, env: dict[str, str], timeout: int) -> float:
+    """Execute one page with ``env`` added to the environment; returns its wall time."""
+    notebook = nbformat.read(page, as_version=4)
+    saved = dict(os.environ)
+    os.environ.update(env)
+    start = time.perf_counter()
+    try:
+        NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(page.parent)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return time.perf_counter() - start
+
+
+def one_run(pages: list[Path], mode: str, data: str, data_dir: str | None, seed: int, path: str,
+            scratch: Path, timeout: int) -> list[dict]:
+    """Every page once, in ``mode`` with ``seed`` on ``path``; one dict per check."""
+    run = f"{mode}-{data}-seed{seed}-{path}"
+    results = scratch / f"{run}.jsonl"
+    env = {"AELIB_QUICK": "1" if mode == "quick" else "0", "AELIB_SEED": str(seed), "AELIB_DATASET": data,
+           "AELIB_OFFLINE": "1", "AELIB_PROGRESS": "none", "AELIB_CHECKS": "record",
+           "AELIB_RESULTS": str(results), "AELIB_CACHE_DIR": str(scratch / run / "models"),
+           **path_environment(path)}
+    if data_dir:
+        env["AELIB_DATA_DIR"] = data_dir
+    for page in pages:
+        seconds = run_page(page, env | {"AELIB_CHAPTER": f"chapters/{page.stem}"}, timeout)
+        print(f"{run} {page.stem}: {seconds:.0f} s", flush=True)
+    rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    hashes, cpu, today = {p.stem: code_hash(p) for p in pages}, cpu_name(), time.strftime("%Y-%m-%d")
+    lines = []
+    for r in rows:
+        if r["kind"] == "record":
+            continue
+        chapter = (r.get("chapter") or "").removeprefix("chapters/")
+        lines.append({"id": r["id"], "chapter": chapter, "value": r["value"], "threshold": r["threshold"],
+                      "passed": r["passed"], "kind": r["kind"], "mode": r["mode"], "data": r["data"],
+                      "seed": seed, "path": path, "cpu": cpu, "code": hashes.get(chapter), "date": today})
+    failed = [f"{r['chapter']}/{r['id']}" for r in lines if not r["passed"]]
+    print(f"{run}: {len(lines)} checks, failed: {failed or 'none'}", flush=True)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mode", choices=("quick", "full"), default="quick")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--paths", nargs="+", choices=("default", "reduced"), default=["default"])
+    parser.add_argument("--data", default="mnist", help="AELIB_DATASET of the runs")
+    parser.add_argument("--data-dir", help="AELIB_DATA_DIR of the runs (e.g. a full MNIST root)")
+    parser.add_argument("--chapters", nargs="*", help="chapter file stems (default: all)")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    args = parser.parse_args(argv)
+
+    pages = sorted((ROOT / "chapters").glob("*.ipynb"))
+    if args.chapters:
+        pages = [p for p in pages if p.stem in args.chapters]
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="aelib-margins-") as scratch:
+        for path in args.paths:
+            for seed in args.seeds:
+                lines += one_run(pages, args.mode, args.data, args.data_dir, seed, path, Path(scratch),
+                                 args.timeout)
+    out = Path(args.out)
+
+    def key(r: dict) -> tuple:
+        return r["chapter"], r["mode"], r["data"], r["seed"], r["path"]
+
+    ran = {key(r) for r in lines}
+    old = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+    kept = [r for r in old if key(r) not in ran]  # what this run did not redo
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(r) + "\n" for r in kept + lines))
+    print(f"{len(lines)} check values written to {out} ({len(kept)} kept from before)")
+    sys.exit(1 if any(not r["passed"] for r in lines) else 0)
+
+
+if __name__ == "__main__":
+    main()
