@@ -10,7 +10,7 @@ CONSTRAINTS ?= -c constraints.txt
 # are this venv's Python, with aelib importable.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: book test lab lint record bench-record clean
+.PHONY: book test lab lint record margins bench-record clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,18 @@ record: $(STAMP)
 		AELIB_RESULTS=$(abspath _build/record/results.jsonl) $(VENV)/bin/jupyter nbconvert --to notebook \
 		--execute --ExecutePreprocessor.timeout=1800 --output-dir _build/record $$nb || status=1; done; \
 	cat _build/record/about.json _build/record/results.jsonl > $(RECORD); exit $$status
+
+# Every chapter in quick mode for three seeds, and once more on a reduced floating-point path
+# (MKL and oneDNN one instruction set below this CPU's best), each run from an empty model
+# cache: every check's value, by id, with the CPU, the path and a hash of the chapter's code,
+# into records/margins-quick.jsonl. About 25 minutes on 2 cores. MARGINS_ARGS adds options,
+# e.g. MARGINS_ARGS="--chapters 02_autoencoders" to redo one chapter.
+margins: $(STAMP)
+	status=0; \
+	$(PY) .ci/margins.py --mode quick --seeds 0 1 2 --paths default --out records/margins-quick.jsonl \
+		$(MARGINS_ARGS) || status=1; \
+	$(PY) .ci/margins.py --mode quick --seeds 0 --paths reduced --out records/margins-quick.jsonl \
+		$(MARGINS_ARGS) || status=1; exit $$status
 
 # The benchmark suite at full sizes (python -m aelib.bench, about 15 minutes on 2 cores; t-SNE
 # scaling to 20,000 Fashion-MNIST images where that data is installed), for the Benchmarks page.

@@ -8,10 +8,10 @@ so that a chapter whose check fails still reports its later checks. The ``reduce
 MKL's and oneDNN's instruction sets one level below this CPU's best (AVX2 on an AVX-512 machine,
 AVX on an AVX2-only one): the kind of difference that flips a thin margin on another machine.
 
-Every check becomes one line of the output file (JSON lines): its id, chapter, value, threshold
-and verdict, with the run's mode, data set, seed, path, CPU and a hash of the chapter's code, so
-that a record can be told stale when the chapter changes. Lines of the chapters run again
-replace their earlier lines; the rest of the file is kept.
+Every check and record becomes one line of the output file (JSON lines): its id, chapter,
+value, threshold and verdict (none for a record), with the run's mode, data set, seed, path, CPU
+and a hash of the chapter's code, so that a record can be told stale when the chapter changes.
+Lines of the chapters run again replace their earlier lines; the rest of the file is kept.
 """
 
 from __future__ import annotations
@@ -95,16 +95,13 @@ def one_run(pages: list[Path], mode: str, data: str, data_dir: str | None, seed:
         seconds = run_page(page, env | {"AELIB_CHAPTER": f"chapters/{page.stem}"}, timeout)
         print(f"{run} {page.stem}: {seconds:.0f} s", flush=True)
     rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
-    hashes, cpu, today = {p.stem: code_hash(p) for p in pages}, cpu_name(), time.strftime("%Y-%m-%d")
-    lines = []
-    for r in rows:
-        if r["kind"] == "record":
-            continue
-        chapter = (r.get("chapter") or "").removeprefix("chapters/")
-        lines.append({"id": r["id"], "chapter": chapter, "value": r["value"], "threshold": r["threshold"],
-                      "passed": r["passed"], "kind": r["kind"], "mode": r["mode"], "data": r["data"],
-                      "seed": seed, "path": path, "cpu": cpu, "code": hashes.get(chapter), "date": today})
-    failed = [f"{r['chapter']}/{r['id']}" for r in lines if not r["passed"]]
+    hashes = {f"chapters/{p.stem}": code_hash(p) for p in pages}
+    cpu, today = cpu_name(), time.strftime("%Y-%m-%d")
+    lines = [{"id": r["id"], "name": r["name"], "chapter": r.get("chapter"), "value": r["value"],
+              "threshold": r["threshold"], "passed": r["passed"], "kind": r["kind"], "mode": r["mode"],
+              "data": r["data"], "seed": seed, "path": path, "cpu": cpu, "code": hashes.get(r.get("chapter")),
+              "date": today} for r in rows]
+    failed = [f"{r['chapter']}/{r['id']}" for r in lines if r["passed"] is False]
     print(f"{run}: {len(lines)} checks, failed: {failed or 'none'}", flush=True)
     return lines
 
@@ -141,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(json.dumps(r) + "\n" for r in kept + lines))
     print(f"{len(lines)} check values written to {out} ({len(kept)} kept from before)")
-    sys.exit(1 if any(not r["passed"] for r in lines) else 0)
+    sys.exit(1 if any(r["passed"] is False for r in lines) else 0)
 
 
 if __name__ == "__main__":

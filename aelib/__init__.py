@@ -30,5 +30,5 @@ from .config import QUICK, __version__, budget, elapsed, generator, manual_seed,
 from .show import show
 
 __all__ = ["QUICK", "__version__", "budget", "cache", "check", "claims", "config", "elapsed", "data",
-           "filters", "generator", "manual_seed", "metrics", "mode", "models", "pca", "plot", "recipes", "record",
-           "report", "seed", "setup", "show", "text", "train", "tsne", "validate"]
+           "filters", "generator", "manual_seed", "metrics", "mode", "models", "pca", "plot", "recipes",
+           "record", "report", "seed", "setup", "show", "text", "train", "tsne", "validate"]

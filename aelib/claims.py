@@ -5,7 +5,8 @@
   be absolute), prints a one-line verdict and records it. ``id`` is stable: the same check has
   the same id in both modes and on every data set, so that results can be matched across runs.
   A check must be able to fail on a wrong model; ``smoke="why"`` marks one whose quick budget
-  cannot show the claim, which the results page lists apart and never counts as verified.
+  cannot show the claim: in quick mode it is a smoke check, which the results page lists apart
+  and never counts as verified; in full mode it is a claim like any other.
 - ``record(id, name, value)`` prints and records a number that is measured but never asserted:
   run time, peak memory, timings that depend on the machine.
 - ``report()`` ends a chapter: it records the chapter's run time and peak memory and returns
@@ -116,8 +117,9 @@ def check(id: str, claim: str, value: float, *, full: Threshold, quick: Threshol
 
     ``full`` and ``quick`` are strings such as ``">= 1.25"`` or ``"< 10"``, or mappings from a
     data-set key (``"mnist"``, ``"mnist-10k"``, ``"fashion-mnist"``; ``"*"`` for any) to such
-    strings. ``smoke`` gives the reason a check is only a smoke check. ``data`` defaults to the
-    data set loaded last. Prints a one-line verdict; raises ``AssertionError`` if it fails.
+    strings. ``smoke`` gives the reason the quick-mode check is only a smoke check. ``data``
+    defaults to the data set loaded last. Prints a one-line verdict; raises ``AssertionError``
+    if it fails.
     """
     _validate_id(id)
     if smoke is not None and not (isinstance(smoke, str) and smoke.strip()):
@@ -126,11 +128,12 @@ def check(id: str, claim: str, value: float, *, full: Threshold, quick: Threshol
     data = data or config.current_data()
     symbol, bound = parse_threshold(resolve_threshold(config.budget(full=full, quick=quick), data))
     passed = math.isfinite(value) and _OPS[symbol](value, bound)
-    result = Result(id, claim, value, f"{symbol} {bound:g}", passed, "smoke" if smoke else "claim",
+    kind = "smoke" if smoke and config.QUICK else "claim"
+    result = Result(id, claim, value, f"{symbol} {bound:g}", passed, kind,
                     config.mode(), data, None if reference is None else str(reference), smoke,
                     os.environ.get("AELIB_CHAPTER"), time.time())
     _keep(result)
-    label = "SMOKE " if smoke else ""
+    label = "SMOKE " if kind == "smoke" else ""
     verdict = "PASS" if passed else "FAIL"
     ref_text = f"; reference: {result.reference}" if result.reference else ""
     print(f"[{label}{verdict}] {claim} = {value:.4g}  (needs {symbol} {bound:g} in {config.mode()} mode"

@@ -67,9 +67,13 @@ def test_check_ids_are_stable_words(bad):
         aelib.check(bad, "x", 1.0, full="> 0", quick="> 0")
 
 
-def test_smoke_checks_say_why():
+def test_smoke_checks_say_why_and_are_claims_in_full_mode(monkeypatch):
+    monkeypatch.setattr(config, "QUICK", True)
     result = aelib.check("x", "x", 1.0, full="> 0", quick="> 0", smoke="too few steps in quick mode")
     assert result.kind == "smoke" and result.smoke == "too few steps in quick mode"
+    monkeypatch.setattr(config, "QUICK", False)
+    full = aelib.check("x", "x", 1.0, full="> 0", quick="> 0", smoke="too few steps in quick mode")
+    assert full.kind == "claim"
     with pytest.raises(ValueError, match="smoke"):
         aelib.check("x", "x", 1.0, full="> 0", quick="> 0", smoke="")
 
