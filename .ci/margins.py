@@ -17,7 +17,6 @@ Lines of the chapters run again replace their earlier lines; the rest of the fil
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -30,13 +29,6 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def code_hash(page: Path) -> str:
-    """A short hash of a page's code cells: it changes when the chapter's code does."""
-    notebook = json.loads(page.read_text(encoding="utf-8"))
-    code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
-    return hashlib.sha256(code.encode()).hexdigest()[:12]
 
 
 def cpu_flags() -> set[str]:
@@ -95,6 +87,8 @@ def one_run(pages: list[Path], mode: str, data: str, data_dir: str | None, seed:
         seconds = run_page(page, env | {"AELIB_CHAPTER": f"chapters/{page.stem}"}, timeout)
         print(f"{run} {page.stem}: {seconds:.0f} s", flush=True)
     rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    from aelib.claims import code_hash
+
     hashes = {f"chapters/{p.stem}": code_hash(p) for p in pages}
     cpu, today = cpu_name(), time.strftime("%Y-%m-%d")
     lines = [{"id": r["id"], "name": r["name"], "chapter": r.get("chapter"), "value": r["value"],
@@ -116,6 +110,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chapters", nargs="*", help="chapter file stems (default: all)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    parser.add_argument("--about", action="store_true",
+                        help="start the file with a line about the run (date, commit, machine): make record")
     args = parser.parse_args(argv)
 
     pages = sorted((ROOT / "chapters").glob("*.ipynb"))
@@ -134,9 +130,14 @@ def main(argv: list[str] | None = None) -> None:
 
     ran = {key(r) for r in lines}
     old = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
-    kept = [r for r in old if key(r) not in ran]  # what this run did not redo
+    header = [r for r in old if "record" in r]
+    kept = [r for r in old if "record" not in r and key(r) not in ran]  # what this run did not redo
+    if args.about:
+        from aelib.bench import run_description
+
+        header = [{"record": run_description(data=args.data, mode=args.mode, seeds=args.seeds)}]
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("".join(json.dumps(r) + "\n" for r in kept + lines))
+    out.write_text("".join(json.dumps(r) + "\n" for r in header + kept + lines))
     print(f"{len(lines)} check values written to {out} ({len(kept)} kept from before)")
     sys.exit(1 if any(r["passed"] is False for r in lines) else 0)
 

@@ -264,3 +264,49 @@ def chapter_statistics(path: str | os.PathLike) -> list[dict]:
         elif r.get("id") == "peak-memory" or r["name"].startswith("peak memory"):
             row["peak_memory_gib"] = r["value"]
     return list(rows.values())
+
+
+def recorded_ranges(paths) -> dict[tuple[str, str, str, str], tuple[float, float, int]]:
+    """The range of every check's recorded values, over the seeds and floating-point paths of
+    the records ``paths`` (``make margins``, ``make record``): (chapter, id, mode, data) ->
+    (lowest, highest, number of runs)."""
+    values: dict[tuple[str, str, str, str], list[float]] = {}
+    for path in paths:
+        for r in read_results(path):
+            if r.get("kind") in ("claim", "smoke") and "id" in r:
+                values.setdefault((r["chapter"], r["id"], r["mode"], r["data"]), []).append(r["value"])
+    return {key: (min(v), max(v), len(v)) for key, v in values.items()}
+
+
+# The arguments of a check that say what is asserted, not what is measured: changing them
+# leaves every recorded value valid.
+_STATEMENT_KEYWORDS = {"full", "quick", "smoke", "reference"}
+
+
+def _without_statements(source: str) -> str:
+    """``source`` with every ``check`` call's claim text and thresholds removed (the measured
+    value stays), normalised by the AST so that layout changes do not count either."""
+    import ast
+
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return source
+    for node in ast.walk(tree):
+        name = getattr(node, "func", None) and getattr(node.func, "attr", getattr(node.func, "id", None))
+        if isinstance(node, ast.Call) and name == "check":
+            node.keywords = [k for k in node.keywords if k.arg not in _STATEMENT_KEYWORDS]
+            node.args = node.args[:1] + node.args[2:]  # (id, value): the claim's wording goes
+    return ast.unparse(tree)
+
+
+def code_hash(page: str | os.PathLike) -> str:
+    """A short hash of a notebook's code: it changes when what the page measures changes, not
+    when only a threshold or a claim's wording does (a record of its values stays valid)."""
+    import hashlib
+
+    notebook = json.loads(Path(page).read_text(encoding="utf-8"))
+    code = "\n".join(_without_statements("".join(c["source"])) for c in notebook["cells"]
+                     if c["cell_type"] == "code")
+    return hashlib.sha256(code.encode()).hexdigest()[:12]

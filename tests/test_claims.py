@@ -164,3 +164,14 @@ TIMING = re.compile(r"elapsed\(|perf_counter|total_seconds|_seconds\b|seconds\[|
 def test_no_check_asserts_wall_clock_time(page):
     # Machines differ by 2x and are shared: time is recorded (aelib.record), never asserted.
     assert not [c.line for c in calls(page) if TIMING.search(c.text)]
+
+
+def test_recorded_ranges_span_seeds_and_paths(tmp_path):
+    path = tmp_path / "margins.jsonl"
+    where = {"chapter": "chapters/02_autoencoders", "mode": "quick", "data": "mnist-10k"}
+    rows = [{"id": "gain", "kind": "claim", "value": v, "seed": seed, **where}
+            for seed, v in ((0, 1.2), (1, 1.5), (2, 1.1))]
+    rows.append({"id": "run-time", "kind": "record", "value": 30.0, **where})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    key = ("chapters/02_autoencoders", "gain", "quick", "mnist-10k")
+    assert claims.recorded_ranges([path]) == {key: (1.1, 1.5, 3)}

@@ -105,3 +105,20 @@ def test_kl_weight_scales_the_kl_term_only():
         models.VAE(kl_weight=0.5)  # the default trains on the IWAE bound
     with pytest.raises(ValueError, match="kl_weight must be >= 0"):
         models.VAE(train_samples=1, kl_weight=float("nan"))
+
+
+def test_k_sample_elbo_objective_averages_the_log_weights():
+    # Burda et al.'s control "VAE, k": the same k draws as the IWAE bound, averaged inside the
+    # log (ELBO) instead of outside it; on the same draws it is never above the IWAE bound.
+    x = (torch.rand(6, 1, 28, 28) > 0.5).double()
+    iwae = models.VAE(train_samples=5).double()
+    elbo_k = models.VAE(train_samples=5, objective="elbo").double()
+    elbo_k.load_state_dict(iwae.state_dict())
+    torch.manual_seed(5)
+    weights = iwae.log_weights(x, 5)
+    torch.manual_seed(5)
+    torch.testing.assert_close(elbo_k.loss(x), -weights.mean())
+    torch.manual_seed(5)
+    assert iwae.loss(x) <= elbo_k.loss(x)
+    with pytest.raises(ValueError, match="objective"):
+        models.VAE(objective="kl")

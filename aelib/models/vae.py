@@ -39,13 +39,17 @@ class VAE(nn.Module):
     ``hidden`` sets the MLP widths of the encoder (mirrored in the decoder), ``activation`` the
     nonlinearity between them. ``train_samples`` = k > 1 trains on the importance-weighted bound
     with k samples (IWAE), which is tighter than the ELBO; k = 1 is the ordinary VAE.
+    ``objective="elbo"`` with k > 1 trains instead on the ELBO averaged over k samples (the
+    same gradient estimator with k draws, the control Burda et al. call "VAE, k"; the bound is
+    the ELBO whatever k is).
     ``kl_weight`` scales the KL term of the ELBO (k = 1 only): 0 leaves an autoencoder with
     noisy codes, 1 is the VAE. ``n_inputs`` allows other sizes (the unit tests use tiny ones);
     images are then (N, n_inputs).
     """
 
     def __init__(self, latent: int = 32, hidden: Sequence[int] = (512, 256), train_samples: int = 5,
-                 n_inputs: int = 784, *, activation: type[nn.Module] = nn.ELU, kl_weight: float = 1.0):
+                 n_inputs: int = 784, *, activation: type[nn.Module] = nn.ELU, kl_weight: float = 1.0,
+                 objective: str = "iwae"):
         super().__init__()
         if latent < 1 or train_samples < 1:
             raise ValueError(f"latent and train_samples must be >= 1, got {latent} and {train_samples}")
@@ -54,7 +58,10 @@ class VAE(nn.Module):
         if kl_weight != 1 and train_samples > 1:
             raise ValueError("kl_weight only applies to the ELBO: use train_samples=1 with it"
                              f" (got train_samples={train_samples}, kl_weight={kl_weight})")
+        if objective not in ("iwae", "elbo"):
+            raise ValueError(f'objective must be "iwae" or "elbo", got {objective!r}')
         self.latent, self.train_samples, self.n_inputs = latent, train_samples, n_inputs
+        self.objective = objective
         self.kl_weight = float(kl_weight)
         self.encoder = mlp((n_inputs, *hidden, 2 * latent), act=activation)
         self.decoder = mlp((latent, *hidden[::-1], n_inputs), act=activation)
@@ -122,11 +129,13 @@ class VAE(nn.Module):
         return log_px_z[0] - kl_weight * gaussian_kl(mean, log_var)
 
     def loss(self, x: Tensor) -> Tensor:
-        """-ELBO (train_samples = 1, KL scaled by kl_weight) or -IWAE bound with train_samples
-        samples; batch mean."""
+        """-ELBO (train_samples = 1, KL scaled by kl_weight), -IWAE bound with train_samples
+        samples, or (objective "elbo") -ELBO averaged over train_samples samples; batch mean."""
         if self.train_samples == 1:
             return -self.elbo(x, self.kl_weight).mean()
         weights = self.log_weights(x, self.train_samples)
+        if self.objective == "elbo":
+            return -weights.mean()
         return -(torch.logsumexp(weights, 0) - math.log(self.train_samples)).mean()
 
     @torch.no_grad()

@@ -1,0 +1,83 @@
+"""Thresholds that earn their place: every check's threshold sits beyond the values recorded for it.
+
+``make margins`` runs every chapter in quick mode for three seeds and once more on a reduced
+floating-point path, and writes each check's value, with a hash of the chapter's code, to
+``records/margins-quick.jsonl``. This test fails when a quick-mode check has no record, when its
+record is stale (what the chapter measures changed since; a threshold or a claim's wording
+alone does not make it stale), or when its threshold is not beyond the worst recorded value by
+at least half the recorded range, and by a stated minimum where the range is zero.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from chapter_checks import PAGES, calls
+
+from aelib import claims
+
+RECORDS = Path(__file__).resolve().parents[1] / "records"
+QUICK = RECORDS / "margins-quick.jsonl"
+CHAPTERS = [p for p in PAGES if p.stem[0].isdigit()]
+DATA = "mnist-10k"  # what make test and make margins run on: the offline MNIST subset
+# Exact properties of a model (no pixel sees its future): the value is the bound itself, on
+# every seed and path, and any other value is a bug.
+EXACT = {("04_pixelrnn", "causality-pixelrnn"), ("04_pixelrnn", "causality-pixelcnn")}
+# Where the recorded values do not move at all, a threshold must still clear them by 2% of its
+# bound (at least 0.002): a value that sits on its threshold flips on the next machine.
+MINIMUM_SHARE, MINIMUM = 0.02, 0.002
+
+
+def _records() -> dict[tuple[str, str], list[dict]]:
+    """Quick-mode check values on DATA by (page stem, check id)."""
+    found = defaultdict(list)
+    for r in claims.read_results(QUICK):
+        if r.get("kind") in ("claim", "smoke") and r["mode"] == "quick" and r["data"] == DATA:
+            found[r["chapter"].removeprefix("chapters/"), r["id"]].append(r)
+    return found
+
+
+def needed_margin(bound: float, spread: float) -> float:
+    """How far beyond the worst recorded value a threshold must sit."""
+    if spread == 0:
+        return max(MINIMUM_SHARE * abs(bound), MINIMUM)
+    return 0.5 * spread
+
+
+def margin(symbol: str, bound: float, values: list[float]) -> float:
+    """How far the worst of ``values`` is on the right side of ``symbol bound`` (negative: a
+    recorded value fails)."""
+    return min(values) - bound if symbol.startswith(">") else bound - max(values)
+
+
+def test_margin_rules():
+    assert margin(">=", 1.0, [1.2, 1.5]) == pytest.approx(0.2)
+    assert margin("<", 0.9, [0.5, 0.7]) == pytest.approx(0.2)
+    assert needed_margin(1.0, 0.3) == pytest.approx(0.15)
+    assert needed_margin(4.0, 0.0) == pytest.approx(0.08)
+    assert needed_margin(0.0, 0.0) == MINIMUM
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=lambda p: p.stem)
+def test_quick_thresholds_sit_beyond_the_recorded_spread(page):
+    records, current = _records(), claims.code_hash(page)
+    problems = []
+    for call in calls(page):
+        rows = records.get((page.stem, call.id))
+        if not rows:
+            problems.append(f"{call.id}: no record (run make margins)")
+            continue
+        if any(r.get("code") != current for r in rows):
+            problems.append(f"{call.id}: stale record, the chapter's code changed (run make margins)")
+            continue
+        symbol, bound = claims.parse_threshold(claims.resolve_threshold(call.quick, DATA))
+        values = [r["value"] for r in rows]
+        got, spread = margin(symbol, bound, values), max(values) - min(values)
+        needed = 0.0 if (page.stem, call.id) in EXACT else needed_margin(bound, spread)
+        if got < needed or len(rows) < 4:
+            problems.append(f"{call.id}: {symbol} {bound:g} is {got:.3g} beyond the worst of {len(rows)}"
+                            f" recorded values ({min(values):.4g} to {max(values):.4g});"
+                            f" needs {needed:.3g} and 4 runs")
+    assert not problems, "\n".join(problems)
