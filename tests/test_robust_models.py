@@ -56,8 +56,17 @@ def test_denoising_corrupts_only_in_the_loss_and_keeps_values_in_range():
     assert 0.15 < salted.mean() < 0.35 and set(salted.unique().tolist()) <= {0.0, 1.0}  # a quarter turned on
 
 
+def test_unclipped_gaussian_noise_keeps_a_zero_mean_on_the_background():
+    dae = models.DenoisingAutoencoder(models.Autoencoder((784, 4)), "gaussian", level=0.3, clip=False)
+    torch.manual_seed(0)
+    noisy = dae.corrupt(torch.zeros(64, 1, 28, 28))
+    assert noisy.min() < 0 and abs(float(noisy.mean())) < 0.01
+    clipped = models.DenoisingAutoencoder(models.Autoencoder((784, 4)), "gaussian", level=0.3)
+    assert float(clipped.corrupt(torch.zeros(64, 1, 28, 28)).mean()) > 0.1  # 0.3 / sqrt(2 pi)
+
+
 @pytest.mark.parametrize("kwargs", [dict(kind="blur"), dict(level=-0.1), dict(kind="masking", level=1.0),
-                                    dict(kind="salt-pepper", level=1.0),
+                                    dict(kind="salt-pepper", level=1.0), dict(kind="masking", clip=False),
                                     dict(level=(0.5, 0.2))])
 def test_denoising_rejects_bad_settings(kwargs):
     with pytest.raises(ValueError):

@@ -20,6 +20,9 @@ def test_k_sparse_code_has_k_units_per_example(digits):
     code = model.encode(digits[0][:16])
     assert code.shape == (16, 100) and ((code != 0).sum(1) == 7).all()
     assert model(digits[0][:16]).shape == (16, 1, 28, 28) and model.decoder_filters.shape == (100, 784)
+    features = model.features(digits[0][:16], alpha=3)  # the paper's test-time encoding: 3k units
+    assert ((features != 0).sum(1) == 21).all()
+    torch.testing.assert_close(features * (code != 0), code)  # the k largest are among them
 
 
 def test_wta_keeps_each_units_top_fraction_over_the_batch(digits):

@@ -16,7 +16,8 @@ from .autoencoder import Autoencoder, example_shape
 class DenoisingAutoencoder(nn.Module):
     """Trains ``autoencoder`` to rebuild the clean x (N,1,28,28) from a corrupted copy.
 
-    ``kind`` is ``"gaussian"`` (add noise of standard deviation ``level``, clip to [0, 1]),
+    ``kind`` is ``"gaussian"`` (add noise of standard deviation ``level``, clip to [0, 1]; with
+    ``clip=False`` the noisy pixels may leave [0, 1], so the noise keeps a mean of zero),
     ``"masking"`` (set a random fraction ``level`` of the pixels to 0: dropout on the input,
     without dropout's rescaling) or ``"salt-pepper"`` (replace a random fraction ``level`` of
     the pixels by random bits, 0 or 1: the corruption Bengio et al. 2013 sample with). A pair
@@ -27,7 +28,7 @@ class DenoisingAutoencoder(nn.Module):
     """
 
     def __init__(self, autoencoder: nn.Module | None = None, kind: str = "gaussian",
-                 level: float | tuple[float, float] = 0.5):
+                 level: float | tuple[float, float] = 0.5, *, clip: bool = True):
         super().__init__()
         if kind not in ("gaussian", "masking", "salt-pepper"):
             raise ValueError(f"kind must be 'gaussian', 'masking' or 'salt-pepper', got {kind!r}")
@@ -36,14 +37,17 @@ class DenoisingAutoencoder(nn.Module):
             raise ValueError(f"level must be >= 0 (and < 1 for masking and salt-pepper), a number or"
                              f" a pair (low, high) with low <= high; got {level!r}")
         self.autoencoder = autoencoder if autoencoder is not None else Autoencoder()
-        self.kind, self.level = kind, (float(low), float(high))
+        if not clip and kind != "gaussian":
+            raise ValueError(f"clip=False applies to Gaussian noise only; {kind!r} stays in [0, 1]")
+        self.kind, self.level, self.clip = kind, (float(low), float(high)), clip
 
     def corrupt(self, x: Tensor) -> Tensor:
         """A corrupted copy of x, same shape; each image gets its own level."""
         low, high = self.level
         level = low + (high - low) * torch.rand(len(x), *[1] * (x.dim() - 1), device=x.device)
         if self.kind == "gaussian":
-            return (x + level * torch.randn_like(x)).clamp(0, 1)
+            noisy = x + level * torch.randn_like(x)
+            return noisy.clamp(0, 1) if self.clip else noisy
         if self.kind == "masking":
             return x * (torch.rand_like(x) >= level)
         bits = (torch.rand_like(x) < 0.5).to(x.dtype)

@@ -81,6 +81,14 @@ class KSparseAutoencoder(_LinearAutoencoder):
         """(N, 1, 28, 28) -> the k-sparse code (N, hidden)."""
         return self.sparse_code(x)
 
+    def features(self, x: Tensor, alpha: float = 3.0) -> Tensor:
+        """(N, 1, 28, 28) -> the code with the ``alpha * k`` largest units kept (N, hidden): the
+        encoding Makhzani & Frey classify with (alpha = 3 for MNIST); alpha = 1 is ``encode``."""
+        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
+        if not alpha >= 1:
+            raise ValueError(f"alpha must be >= 1 (alpha * k units are kept), got {alpha}")
+        return keep_top_k(self.encoder(x.flatten(1)), min(self.code_size, round(alpha * self.k)), dim=1)
+
 
 class WTAAutoencoder(_LinearAutoencoder):
     """Fully connected winner-take-all autoencoder with lifetime sparsity (Makhzani & Frey
