@@ -111,21 +111,27 @@ def _finite(value) -> float:
 
 
 def check(id: str, claim: str, value: float, *, full: Threshold, quick: Threshold,
-          reference: str | float | None = None, smoke: str | None = None,
+          reference: str | float | None = None, smoke: str | Mapping[str, str] | None = None,
           data: str | None = None) -> Result:
     """Assert the claim ``claim`` (measured ``value``) against the current mode's threshold.
 
     ``full`` and ``quick`` are strings such as ``">= 1.25"`` or ``"< 10"``, or mappings from a
     data-set key (``"mnist"``, ``"mnist-10k"``, ``"fashion-mnist"``; ``"*"`` for any) to such
-    strings. ``smoke`` gives the reason the quick-mode check is only a smoke check. ``data``
+    strings. ``smoke`` gives the reason the quick-mode check is only a smoke check: a sentence,
+    or a mapping from data-set keys to sentences where quick mode shows the claim on some data
+    sets and not on others (a data set it does not name keeps the check a claim). ``data``
     defaults to the data set loaded last. Prints a one-line verdict; raises ``AssertionError``
     if it fails.
     """
     _validate_id(id)
-    if smoke is not None and not (isinstance(smoke, str) and smoke.strip()):
-        raise ValueError("smoke must be the reason the check is only a smoke check (a sentence)")
+    reasons = smoke.values() if isinstance(smoke, Mapping) else [smoke]
+    if smoke is not None and not all(isinstance(r, str) and r.strip() for r in reasons):
+        raise ValueError("smoke must be the reason the check is only a smoke check (a sentence),"
+                         " or a mapping from data-set keys to such reasons")
     value = _finite(value)
     data = data or config.current_data()
+    if isinstance(smoke, Mapping):
+        smoke = smoke.get(data, smoke.get(family(data)))
     symbol, bound = parse_threshold(resolve_threshold(config.budget(full=full, quick=quick), data))
     passed = math.isfinite(value) and _OPS[symbol](value, bound)
     kind = "smoke" if smoke and config.QUICK else "claim"

@@ -76,3 +76,10 @@ def holds(value: float, chapter: str, id: str, mode: str = "quick", data: str = 
     """Whether ``value`` meets the threshold chapter ``chapter`` asserts for check ``id``."""
     symbol, bound = threshold(chapter, id, mode, data)
     return claims._OPS[symbol](value, bound)
+
+
+def assert_separates(chapter: str, id: str, *, correct: float, broken: float, mode: str = "quick") -> None:
+    """The measurement of a correct model meets chapter ``chapter``'s threshold for check ``id``
+    and the same measurement of a broken variant does not: the check can fail."""
+    assert holds(correct, chapter, id, mode), f"{chapter}/{id}: the correct model gives {correct}"
+    assert not holds(broken, chapter, id, mode), f"{chapter}/{id}: the broken variant passes with {broken}"

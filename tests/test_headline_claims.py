@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from chapter_checks import holds
+from chapter_checks import assert_separates
 from sklearn.manifold import LocallyLinearEmbedding, SpectralEmbedding
 
 from aelib import data, filters, metrics, tsne
@@ -73,8 +73,7 @@ def test_01_tsne_beats_the_graph_methods_and_the_wrong_kernel_does_not(mnist):
     maps = {kernel: tsne.TSNE(method="exact", kernel=kernel, max_iter=400, random_state=0).fit_transform(X)
             for kernel in ("student-t", "gaussian")}
     gain = {kernel: knn(embedding) - graph for kernel, embedding in maps.items()}
-    assert holds(gain["student-t"], "01_tsne", "tsne-vs-graph-methods"), gain
-    assert not holds(gain["gaussian"], "01_tsne", "tsne-vs-graph-methods"), gain
+    assert_separates("01_tsne", "tsne-vs-graph-methods", correct=gain["student-t"], broken=gain["gaussian"])
 
 
 # ----------------------------------------------------------------------------- 2: autoencoders
@@ -96,8 +95,7 @@ def test_02_linear_ae_finds_the_pca_subspace_and_without_biases_it_does_not(mnis
         return float(metrics.principal_angles(model.decoder_basis(), pca.components_.T).max())
 
     correct, broken = largest_angle(True), largest_angle(False)
-    assert holds(correct, "02_autoencoders", "linear-ae-largest-angle"), correct
-    assert not holds(broken, "02_autoencoders", "linear-ae-largest-angle"), broken
+    assert_separates("02_autoencoders", "linear-ae-largest-angle", correct=correct, broken=broken)
 
 
 def test_02b_more_unlabelled_data_lowers_the_error_and_an_untrained_code_does_not(mnist):
@@ -115,8 +113,7 @@ def test_02b_more_unlabelled_data_lowers_the_error_and_an_untrained_code_does_no
         return errors[0] / errors[1]
 
     correct, untrained = error_ratio(500), error_ratio(0)
-    assert holds(correct, "02b_retrieval", "data-size-error-ratio"), correct
-    assert not holds(untrained, "02b_retrieval", "data-size-error-ratio"), untrained
+    assert_separates("02b_retrieval", "data-size-error-ratio", correct=correct, broken=untrained)
 
 
 class _NoiseTargetDAE(DenoisingAutoencoder):
@@ -144,8 +141,7 @@ def test_02c_a_denoiser_beats_the_best_filter_and_one_trained_on_noisy_targets_d
         return psnr(predict(autoencoder, noisy)) - best_filter
 
     correct, broken = gain(DenoisingAutoencoder), gain(_NoiseTargetDAE)
-    assert holds(correct, "02c_denoising_contractive", "dae-vs-filter-sigma05"), correct
-    assert not holds(broken, "02c_denoising_contractive", "dae-vs-filter-sigma05"), broken
+    assert_separates("02c_denoising_contractive", "dae-vs-filter-sigma05", correct=correct, broken=broken)
 
 
 # ----------------------------------------------------------------------------- 3: convolutional
@@ -168,8 +164,7 @@ def test_03_switches_beat_copying_and_switches_from_the_wrong_image_do_not(mnist
         copying = _error(models["nearest"], x_test)
         correct = copying / _error(switch_ae, x_test)
         broken = copying / metrics.reconstruction_error(misaligned(x_test), x_test)
-    assert holds(correct, "03_conv_autoencoders", "switches-vs-no-switches"), correct
-    assert not holds(broken, "03_conv_autoencoders", "switches-vs-no-switches"), broken
+    assert_separates("03_conv_autoencoders", "switches-vs-no-switches", correct=correct, broken=broken)
 
 
 # ----------------------------------------------------------------------------- 4: PixelRNN
@@ -192,8 +187,8 @@ def test_04_a_pixelcnn_is_causal_and_one_with_its_centre_pixel_unmasked_is_not(m
     broken.net[0] = MaskedConv2d(1, first.out_channels, first.kernel_size[0], "B")
     broken.net[0].weight.data.copy_(first.weight)  # same weights, only the mask differs
     broken.net[0].bias.data.copy_(first.bias)
-    assert holds(future_gradient(correct), "04_pixelrnn", "causality-pixelcnn")
-    assert not holds(future_gradient(broken), "04_pixelrnn", "causality-pixelcnn")
+    assert_separates("04_pixelrnn", "causality-pixelcnn", correct=future_gradient(correct),
+                     broken=future_gradient(broken))
 
 
 # ----------------------------------------------------------------------------- 5: VAE
@@ -220,8 +215,7 @@ def test_05_a_vae_beats_independent_pixels_and_one_with_the_notes_kl_sign_does_n
         return floor - float(model.nll(x_test, k=50).mean())
 
     correct, notes_sign = gain(VAE), gain(_NotesSignVAE)
-    assert holds(correct, "05_vae", "vae-vs-independent"), correct
-    assert not holds(notes_sign, "05_vae", "vae-vs-independent"), notes_sign
+    assert_separates("05_vae", "vae-vs-independent", correct=correct, broken=notes_sign)
 
 
 # ----------------------------------------------------------------------------- 6: sparse
@@ -240,8 +234,7 @@ def test_06_the_kl_penalty_gives_a_selective_code_and_units_started_at_one_half_
         return float(h[h > 0.5].sum() / h.sum())
 
     correct, broken = selectivity(True), selectivity(False)
-    assert holds(correct, "06_sparse", "kl-selectivity"), correct
-    assert not holds(broken, "06_sparse", "kl-selectivity"), broken
+    assert_separates("06_sparse", "kl-selectivity", correct=correct, broken=broken)
 
 
 def test_06b_greedy_layers_beat_end_to_end_and_layers_fed_untrained_codes_do_not(mnist):
@@ -259,8 +252,7 @@ def test_06b_greedy_layers_beat_end_to_end_and_layers_fed_untrained_codes_do_not
         fit(broken.layer(i), codes, **settings)
     reference = _error(end_to_end, x_test)
     correct, wrong = _error(greedy, x_test) / reference, _error(broken, x_test) / reference
-    assert holds(correct, "06b_stacked_pretraining", "greedy-vs-e2e-error"), correct
-    assert not holds(wrong, "06b_stacked_pretraining", "greedy-vs-e2e-error"), wrong
+    assert_separates("06b_stacked_pretraining", "greedy-vs-e2e-error", correct=correct, broken=wrong)
 
 
 # ----------------------------------------------------------------------------- 7: WTA, AAE
@@ -290,8 +282,7 @@ def test_07_the_aae_pulls_codes_to_the_prior_and_one_with_the_wrong_label_does_n
         return metrics.mmd(predict(model.encode, x_test[:1000]), reference) / plain_mmd
 
     correct, broken = ratio(AdversarialAutoencoder), ratio(_RunAwayAAE)
-    assert holds(correct, "07_more_autoencoders", "aae-vs-plain-mmd-normal"), correct
-    assert not holds(broken, "07_more_autoencoders", "aae-vs-plain-mmd-normal"), broken
+    assert_separates("07_more_autoencoders", "aae-vs-plain-mmd-normal", correct=correct, broken=broken)
 
 
 class _UncorruptedDAE(DenoisingAutoencoder):
@@ -320,8 +311,7 @@ def test_07b_the_dae_chain_moves_between_digits_and_one_without_corruption_does_
         return metrics.chain_mixing(classes)[1]
 
     correct, stuck = classes_visited(denoiser), classes_visited(broken)
-    assert holds(correct, "07b_dae_generative", "chain-classes-visited"), correct
-    assert not holds(stuck, "07b_dae_generative", "chain-classes-visited"), stuck
+    assert_separates("07b_dae_generative", "chain-classes-visited", correct=correct, broken=stuck)
 
 
 def test_07c_more_units_per_digit_reconstruct_better_and_untrained_ones_do_not(mnist):
@@ -339,8 +329,7 @@ def test_07c_more_units_per_digit_reconstruct_better_and_untrained_ones_do_not(m
 
     correct, untrained = error_ratio(50), error_ratio(0)
     chapter = "07c_reconstruction_vs_classification"
-    assert holds(correct, chapter, "ksparse-error-k1000-vs-k5"), correct
-    assert not holds(untrained, chapter, "ksparse-error-k1000-vs-k5"), untrained
+    assert_separates(chapter, "ksparse-error-k1000-vs-k5", correct=correct, broken=untrained)
 
 
 def test_every_chapter_has_a_headline_test():
