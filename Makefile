@@ -50,7 +50,7 @@ record: $(STAMP)
 # (MKL and oneDNN one instruction set below this CPU's best), each run from an empty model
 # cache: every check's value, by id, with the CPU, the path and a hash of the chapter's code,
 # into records/margins-quick.jsonl; then the Fashion-MNIST quick book once (CI runs only MNIST).
-# About 50 minutes on 2 cores. MARGINS_ARGS adds options,
+# About 40 minutes on 2 cores. MARGINS_ARGS adds options,
 # e.g. MARGINS_ARGS="--chapters 02_autoencoders" to redo one chapter.
 margins: $(STAMP)
 	status=0; \
