@@ -25,9 +25,10 @@ def gaussian_blur(x: Tensor, sigma: float) -> Tensor:
     validate.number(sigma, "sigma", positive=True)
     radius = max(1, int(3 * sigma + 0.5))
     _check(x, radius)
-    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
+    # the kernel in float64: a tiny sigma must not underflow to 0 in x's dtype (0 / 0 = NaN)
+    t = torch.arange(-radius, radius + 1, dtype=torch.float64, device=x.device)
     g = torch.exp(-0.5 * (t / sigma) ** 2)
-    g = g / g.sum()
+    g = (g / g.sum()).to(x.dtype)
     n, c, h, w = x.shape
     flat = F.pad(x.reshape(n * c, 1, h, w), (radius,) * 4, mode="reflect")
     flat = F.conv2d(F.conv2d(flat, g.view(1, 1, 1, -1)), g.view(1, 1, -1, 1))  # separable
