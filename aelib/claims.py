@@ -85,17 +85,31 @@ def family(data: str) -> str:
     return data.removesuffix("-10k")
 
 
-def resolve_threshold(spec: Threshold, data: str | None) -> str:
-    """The threshold string for data set ``data``: its own entry, its family's, else ``"*"``."""
-    if isinstance(spec, str):
+def _for_data(spec: str | Mapping[str, str] | None, data: str | None) -> str | None:
+    """``spec`` itself, or its entry for data set ``data``: its own, its family's, else ``"*"``
+    (None where it has none)."""
+    if spec is None or isinstance(spec, str):
         return spec
     for key in (data, family(data) if data else None, "*"):
         if key is not None and key in spec:
             return spec[key]
+    return None
+
+
+def resolve_threshold(spec: Threshold, data: str | None) -> str:
+    """The threshold string for data set ``data``: its own entry, its family's, else ``"*"``."""
+    found = _for_data(spec, data)
+    if found is not None:
+        return found
     raise ValueError(
         f"no threshold for data set {data!r}; thresholds are given for {sorted(spec)}"
         " (add one, or a '*' entry for any data set)"
     )
+
+
+def smoke_reason(smoke: str | Mapping[str, str] | None, data: str | None) -> str | None:
+    """Why a check is only a smoke check on data set ``data`` (None: it is a claim there)."""
+    return _for_data(smoke, data)
 
 
 def _validate_id(id: str) -> None:
@@ -130,8 +144,7 @@ def check(id: str, claim: str, value: float, *, full: Threshold, quick: Threshol
                          " or a mapping from data-set keys to such reasons")
     value = _finite(value)
     data = data or config.current_data()
-    if isinstance(smoke, Mapping):
-        smoke = smoke.get(data, smoke.get(family(data)))
+    smoke = smoke_reason(smoke, data)
     symbol, bound = parse_threshold(resolve_threshold(config.budget(full=full, quick=quick), data))
     passed = math.isfinite(value) and _OPS[symbol](value, bound)
     kind = "smoke" if smoke and config.QUICK else "claim"
@@ -300,8 +313,8 @@ def _without_statements(source: str) -> str:
     except SyntaxError:
         return source
     for node in ast.walk(tree):
-        name = getattr(node, "func", None) and getattr(node.func, "attr", getattr(node.func, "id", None))
-        if isinstance(node, ast.Call) and name == "check":
+        called = getattr(node, "func", None)
+        if isinstance(node, ast.Call) and getattr(called, "attr", getattr(called, "id", None)) == "check":
             node.keywords = [k for k in node.keywords if k.arg not in _STATEMENT_KEYWORDS]
             node.args = node.args[:1] + node.args[2:]  # (id, value): the claim's wording goes
     return ast.unparse(tree)

@@ -11,6 +11,7 @@ at least half the recorded range, and by a stated minimum where the range is zer
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ EXACT = {("04_pixelrnn", "causality-pixelrnn"), ("04_pixelrnn", "causality-pixel
 MINIMUM_SHARE, MINIMUM = 0.02, 0.002
 
 
+@cache
 def _records() -> dict[tuple[str, str], list[dict]]:
     """Quick-mode check values on DATA by (page stem, check id)."""
     found = defaultdict(list)

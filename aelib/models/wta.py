@@ -73,9 +73,13 @@ class KSparseAutoencoder(_LinearAutoencoder):
             raise ValueError(f"k must be in 1..hidden={hidden}, got {k}")
         self.k = k
 
-    def sparse_code(self, x: Tensor) -> Tensor:
+    def _largest(self, x: Tensor, n: int) -> Tensor:
+        """The linear units of x (N, 1, 28, 28), each example's n largest kept: (N, hidden)."""
         validate.batch(x, "x", example_shape(self.n_inputs), like=self)
-        return keep_top_k(self.encoder(x.flatten(1)), self.k, dim=1)
+        return keep_top_k(self.encoder(x.flatten(1)), n, dim=1)
+
+    def sparse_code(self, x: Tensor) -> Tensor:
+        return self._largest(x, self.k)
 
     def encode(self, x: Tensor) -> Tensor:
         """(N, 1, 28, 28) -> the k-sparse code (N, hidden)."""
@@ -84,10 +88,9 @@ class KSparseAutoencoder(_LinearAutoencoder):
     def features(self, x: Tensor, alpha: float = 3.0) -> Tensor:
         """(N, 1, 28, 28) -> the code with the ``alpha * k`` largest units kept (N, hidden): the
         encoding Makhzani & Frey classify with (alpha = 3 for MNIST); alpha = 1 is ``encode``."""
-        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
         if not alpha >= 1:
             raise ValueError(f"alpha must be >= 1 (alpha * k units are kept), got {alpha}")
-        return keep_top_k(self.encoder(x.flatten(1)), min(self.code_size, round(alpha * self.k)), dim=1)
+        return self._largest(x, min(self.code_size, round(alpha * self.k)))
 
 
 class WTAAutoencoder(_LinearAutoencoder):
