@@ -2,8 +2,9 @@
 
 Every chapter starts with ``import aelib; aelib.setup()``. The modules are small enough to
 read top to bottom: ``config`` (mode, budgets, seeds, device), ``claims`` (``check``,
-``record``, ``report``: every claim a chapter asserts), ``data``, ``text``, ``train``,
-``models``, ``pca``, ``metrics``, ``filters``, ``plot``, ``show``, ``validate`` (the input
+``record``, ``report``: every claim a chapter asserts), ``prose`` (``glue``: every number the
+text states), ``data``, ``text``, ``train``, ``models``, ``pca``, ``metrics``, ``filters``,
+``plot``, ``show``, ``validate`` (the input
 checks behind every public function's clear errors); ``cache`` and ``recipes`` share trained
 models between chapters; ``widgets`` (imported on use, it needs ipywidgets) holds the
 interactive explorers.
@@ -19,6 +20,7 @@ from . import (
     models,
     pca,
     plot,
+    prose,
     recipes,
     text,
     train,
@@ -27,8 +29,10 @@ from . import (
 )
 from .claims import check, record, report
 from .config import QUICK, __version__, budget, elapsed, generator, manual_seed, mode, seed, setup
+from .prose import glue, glue_sentence
 from .show import show
 
 __all__ = ["QUICK", "__version__", "budget", "cache", "check", "claims", "config", "elapsed", "data",
-           "filters", "generator", "manual_seed", "metrics", "mode", "models", "pca", "plot", "recipes",
-           "record", "report", "seed", "setup", "show", "text", "train", "tsne", "validate"]
+           "filters", "generator", "glue", "glue_sentence", "manual_seed", "metrics", "mode", "models",
+           "pca", "plot", "prose", "recipes", "record", "report", "seed", "setup", "show", "text", "train",
+           "tsne", "validate"]

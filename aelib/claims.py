@@ -302,9 +302,25 @@ def recorded_ranges(paths) -> dict[tuple[str, str, str, str], tuple[float, float
 _STATEMENT_KEYWORDS = {"full", "quick", "smoke", "reference"}
 
 
+def called_name(node) -> str | None:
+    """The name a call node calls (``f`` of ``f(...)`` or ``aelib.f(...)``), else None."""
+    called = getattr(node, "func", None)
+    return getattr(called, "attr", getattr(called, "id", None))
+
+
+def _is_glue(statement) -> bool:
+    import ast
+
+    from .prose import GLUE_FUNCTIONS
+
+    call = statement.value if isinstance(statement, ast.Expr) else None
+    return isinstance(call, ast.Call) and called_name(call) in GLUE_FUNCTIONS
+
+
 def _without_statements(source: str) -> str:
     """``source`` with every ``check`` call's claim text and thresholds removed (the measured
-    value stays), normalised by the AST so that layout changes do not count either."""
+    value stays) and every ``glue`` statement (prose) left out, normalised by the AST so that
+    layout changes do not count either."""
     import ast
 
     lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
@@ -312,9 +328,12 @@ def _without_statements(source: str) -> str:
         tree = ast.parse("\n".join(lines))
     except SyntaxError:
         return source
+    for node in ast.walk(tree):  # glue calls are prose: they measure nothing
+        if hasattr(node, "body") and isinstance(node.body, list):
+            kept = [s for s in node.body if not _is_glue(s)]
+            node.body = kept or ([] if isinstance(node, ast.Module) else [ast.Pass()])
     for node in ast.walk(tree):
-        called = getattr(node, "func", None)
-        if isinstance(node, ast.Call) and getattr(called, "attr", getattr(called, "id", None)) == "check":
+        if isinstance(node, ast.Call) and called_name(node) == "check":
             node.keywords = [k for k in node.keywords if k.arg not in _STATEMENT_KEYWORDS]
             node.args = node.args[:1] + node.args[2:]  # (id, value): the claim's wording goes
     return ast.unparse(tree)
@@ -326,6 +345,6 @@ def code_hash(page: str | os.PathLike) -> str:
     import hashlib
 
     notebook = json.loads(Path(page).read_text(encoding="utf-8"))
-    code = "\n".join(_without_statements("".join(c["source"])) for c in notebook["cells"]
-                     if c["cell_type"] == "code")
+    cells = (_without_statements("".join(c["source"])) for c in notebook["cells"] if c["cell_type"] == "code")
+    code = "\n".join(cell for cell in cells if cell.strip())  # a cell of glue calls only adds nothing
     return hashlib.sha256(code.encode()).hexdigest()[:12]

@@ -1,0 +1,109 @@
+"""Reading a chapter's prose for the numbers it states (used by tests/test_prose.py).
+
+``numbers_in(text)`` finds every number a reader sees in a markdown cell: digits and number
+words ("ten times", "two thirds", "a few"), after leaving out what is not prose: maths, code,
+roles (glue, citations, cross-references), link targets, directive options and HTML comments.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+from aelib.claims import called_name
+from aelib.prose import GLUE_FUNCTIONS
+
+NUMBER_WORDS = (
+    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    "fifty|sixty|seventy|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|"
+    "half|halves|thirds?|quarters?|fifths?|sixths?|tenths?|twice|thrice|double|triple|few|"
+    "several|dozens?"
+)
+# "one" is left out: far more often a pronoun ("the one that") than a count.
+NUMBER = re.compile(rf"(?<![\w.])\d[\d,]*(?:\.\d+)?%?|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
+
+# Numbers that are never measurements, on every page: (pattern, category).
+GLOBAL_ALLOWED = [
+    (r"^#+ *\d+[a-c]?\.", "notation: the chapter's number in its title"),
+    (r"^ *\d+\. ", "notation: a numbered list"),
+    (r"[Cc]hapters? \d+[a-c]?(?:(?:,| and| or|–| to) \d+[a-c]?)*", "cross-reference to a chapter"),
+    (r"\d+ ?(?:x|×|by) ?\d+(?: ?(?:x|×) ?\d+)?", "constant: an image or kernel size"),
+    (r"\b(?:19|20)\d\d[a-z]?\b", "citation: a paper's year"),
+    (r"\bMNIST\b|\bFashion-MNIST\b", "name"),
+    (r"\b[A-Za-z]+-\d+[a-z]?\b", "name: a model or method with a number in its name (PCA-30, IWAE-5)"),
+    (r"\b\d+-(?:D|dimensional)\b|\b\d+D\b", "notation: a dimension named in a model's name"),
+]
+
+
+def strip_non_prose(markdown: str) -> str:
+    """``markdown`` with maths, code, roles, link targets, directive lines and comments blanked
+    (replaced by spaces, so that what remains keeps its line structure)."""
+    patterns = [
+        r"<!--.*?-->", r"\$\$.*?\$\$", r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", r"(?<!\\)\$[^$\n]+\$",
+        r"\{[\w:-]+\}`[^`]*`", r"``[^`]*``", r"`[^`]*`", r"\]\([^)\n]*\)", r"\]\[[^\]\n]*\]",
+        r"^ *(?:```|:::).*$", r"^ *:[\w-]+:.*$", r"<[^>\n]+>", r"\(\#[\w-]+\)=",
+    ]
+    for pattern in patterns:
+        markdown = re.sub(pattern, lambda m: re.sub(r"[^\n]", " ", m.group(0)), markdown,
+                          flags=re.DOTALL | re.MULTILINE)
+    return markdown
+
+
+def numbers_in(markdown: str, allowed: list[tuple[str, str]]) -> list[str]:
+    """The numbers of ``markdown`` (stripped of what is not prose) that no allowed phrase or
+    pattern covers, each with the words around it."""
+    text = strip_non_prose(markdown)
+    covered = [False] * len(text)
+    for pattern, _category in GLOBAL_ALLOWED:
+        for m in re.finditer(pattern, text, flags=re.MULTILINE):
+            covered[m.start():m.end()] = [True] * (m.end() - m.start())
+    for phrase, _category in allowed:
+        for m in re.finditer(re.escape(phrase), text):
+            covered[m.start():m.end()] = [True] * (m.end() - m.start())
+    found = []
+    for m in NUMBER.finditer(text):
+        if not all(covered[m.start():m.end()]):
+            context = " ".join(text[max(0, m.start() - 45):m.end() + 30].split())
+            found.append(f"{m.group(0)!r} in '...{context}...'")
+    return found
+
+
+def cells(page: Path) -> list[dict]:
+    return json.loads(page.read_text(encoding="utf-8"))["cells"]
+
+
+def markdown_cells(page: Path) -> list[tuple[int, str]]:
+    return [(i, "".join(c["source"])) for i, c in enumerate(cells(page)) if c["cell_type"] == "markdown"]
+
+
+GLUE_ROLE = re.compile(r"\{glue:(text|md)\}`([\w-]+)(?::[^`]*)?`")
+
+
+def glue_references(page: Path) -> list[tuple[str, str]]:
+    """(role, key) for every glue role in the page's markdown: role is ``text`` or ``md``."""
+    return [m.groups() for _, md in markdown_cells(page) for m in GLUE_ROLE.finditer(md)]
+
+
+def glue_calls(page: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """(function, key) of every top-level ``glue``/``glue_sentence`` call with a literal key in
+    the page's code cells, and a description of every glue call that is not top-level or whose
+    key is not a literal (a key glued in one branch is missing in the other mode)."""
+    top, bad = [], []
+    for i, cell in enumerate(cells(page)):
+        if cell["cell_type"] != "code":
+            continue
+        source = "\n".join(line for line in "".join(cell["source"]).splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
+        tree = ast.parse(source)
+        top_level = {id(s.value) for s in tree.body if isinstance(s, ast.Expr)}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or called_name(node) not in GLUE_FUNCTIONS:
+                continue
+            key = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
+            if id(node) not in top_level or not isinstance(key, str):
+                bad.append(f"cell {i}: {ast.unparse(node)[:80]}")
+            else:
+                top.append((called_name(node), key))
+    return top, bad
