@@ -68,8 +68,13 @@ def path_environment(path: str) -> dict[str, str]:
     return {"MKL_ENABLE_INSTRUCTIONS": isa, "ONEDNN_MAX_CPU_ISA": isa}
 
 
+ERRORS: list[str] = []  # cells that raised, in every page run so far ("page: cell i: error")
+
+
 def run_page(page: Path, env: dict[str, str], timeout: int) -> float:
-    """Execute one page with ``env`` added to the environment; returns its wall time."""
+    """Execute one page with ``env`` added to the environment; returns its wall time. A cell
+    that raises does not stop the page (a failed check must not hide the later ones); it is
+    noted in ``ERRORS``."""
     notebook = nbformat.read(page, as_version=4)
     saved = dict(os.environ)
     os.environ.update(env)
@@ -80,6 +85,11 @@ def run_page(page: Path, env: dict[str, str], timeout: int) -> float:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+    for i, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") != "AssertionError":
+                ERRORS.append(f"{page.stem}: cell {i}: {output['ename']}: {output['evalue']}")
+                print(ERRORS[-1], flush=True)
     return time.perf_counter() - start
 
 
@@ -152,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(json.dumps(r) + "\n" for r in header + kept + lines))
     print(f"{len(lines)} check values written to {out} ({len(kept)} kept from before)")
-    sys.exit(1 if any(r["passed"] is False for r in lines) else 0)
+    sys.exit(1 if ERRORS or any(r["passed"] is False for r in lines) else 0)
 
 
 def restamp(args) -> int:
@@ -176,6 +186,9 @@ def restamp(args) -> int:
                           and r["path"] == "default" and r["data"] == "mnist-10k")
         with tempfile.TemporaryDirectory(prefix="aelib-restamp-") as scratch:
             now = values(one_run([page], "quick", "mnist", None, 0, "default", Path(scratch), args.timeout))
+        if ERRORS:
+            print(f"{stem}: cells raised errors; nothing restamped", file=sys.stderr)
+            return 1
         if not recorded or now != recorded:
             changed = sorted(k for k in recorded.keys() | now.keys() if recorded.get(k) != now.get(k))
             print(f"{stem}: values differ from the record ({changed or 'no record'}): "

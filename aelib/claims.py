@@ -176,6 +176,15 @@ def record(id: str, name: str, value: float, *, reference: str | None = None,
     return result
 
 
+def bound(id: str) -> float:
+    """The number in the threshold of this session's check ``id`` (as it applied in this mode and
+    on this data set), for the text to state: "the check asks for at most {glue:text}`...`"."""
+    for result in reversed(RESULTS):
+        if result.id == id and result.threshold is not None:
+            return parse_threshold(result.threshold)[1]
+    raise KeyError(f"no check {id!r} has run in this session")
+
+
 def _keep(result: Result) -> None:
     RESULTS.append(result)
     path = os.environ.get("AELIB_RESULTS")

@@ -106,6 +106,12 @@ class Splits:
     def classes(self) -> list[str]:
         return CLASSES[self.name]
 
+    @property
+    def title(self) -> str:
+        """The data set as the text names it: ``"MNIST (the offline subset)"``, ``"Fashion-MNIST"``."""
+        title = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(self.name, self.name)
+        return f"{title} (the offline subset)" if self.subset else title
+
     def __repr__(self) -> str:
         return (f"Splits({self.name}: train {len(self.x_train)}, val {len(self.x_val)},"
                 f" test {len(self.x_test)}; {self.source})")

@@ -16,13 +16,14 @@ from aelib.claims import called_name
 from aelib.prose import GLUE_FUNCTIONS
 
 NUMBER_WORDS = (
-    "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    "three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
     "fifty|sixty|seventy|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|"
     "half|halves|thirds?|quarters?|fifths?|sixths?|tenths?|twice|thrice|double|triple|few|"
     "several|dozens?"
 )
-# "one" is left out: far more often a pronoun ("the one that") than a count.
-NUMBER = re.compile(rf"(?<![\w.])\d[\d,]*(?:\.\d+)?%?|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
+# "one" and "two" are left out: far more often a pronoun or notation ("the one that", "two
+# samples") than a measured count; "twice", "half", "two thirds" are caught by their other words.
+NUMBER = re.compile(rf"(?<![\w.])\d+(?:,\d{{3}})*(?:\.\d+)?%?|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
 
 # Numbers that are never measurements, on every page: (pattern, category).
 GLOBAL_ALLOWED = [
@@ -32,6 +33,7 @@ GLOBAL_ALLOWED = [
     (r"\d+ ?(?:x|×|by) ?\d+(?: ?(?:x|×) ?\d+)?", "constant: an image or kernel size"),
     (r"\b(?:19|20)\d\d[a-z]?\b", "citation: a paper's year"),
     (r"\bMNIST\b|\bFashion-MNIST\b", "name"),
+    (r"(?<![\d.,])\b[01]\b(?![.,]\d)", "notation: zero and one as values in a definition"),
     (r"\b[A-Za-z]+-\d+[a-z]?\b", "name: a model or method with a number in its name (PCA-30, IWAE-5)"),
     (r"\b\d+-(?:D|dimensional)\b|\b\d+D\b", "notation: a dimension named in a model's name"),
 ]
@@ -41,14 +43,20 @@ def strip_non_prose(markdown: str) -> str:
     """``markdown`` with maths, code, roles, link targets, directive lines and comments blanked
     (replaced by spaces, so that what remains keeps its line structure)."""
     patterns = [
-        r"<!--.*?-->", r"\$\$.*?\$\$", r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", r"(?<!\\)\$[^$\n]+\$",
-        r"\{[\w:-]+\}`[^`]*`", r"``[^`]*``", r"`[^`]*`", r"\]\([^)\n]*\)", r"\]\[[^\]\n]*\]",
+        r"^ *```.*?^ *```", r"<!--.*?-->", r"\$\$.*?\$\$", r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}",
+        r"(?<!\\)\$[^$\n]+\$",
+        r"\{[\w:-]+\}`[^`\n]*`", r"``[^`\n]*``", r"`[^`\n]*`", r"\]\([^)\n]*\)", r"\]\[[^\]\n]*\]",
         r"^ *(?:```|:::).*$", r"^ *:[\w-]+:.*$", r"<[^>\n]+>", r"\(\#[\w-]+\)=",
     ]
     for pattern in patterns:
         markdown = re.sub(pattern, lambda m: re.sub(r"[^\n]", " ", m.group(0)), markdown,
                           flags=re.DOTALL | re.MULTILINE)
     return markdown
+
+
+def phrase_pattern(phrase: str) -> str:
+    """An allowed phrase as a pattern: any run of whitespace (a line break) matches a space."""
+    return r"\s+".join(re.escape(word) for word in phrase.split())
 
 
 def numbers_in(markdown: str, allowed: list[tuple[str, str]]) -> list[str]:
@@ -60,7 +68,7 @@ def numbers_in(markdown: str, allowed: list[tuple[str, str]]) -> list[str]:
         for m in re.finditer(pattern, text, flags=re.MULTILINE):
             covered[m.start():m.end()] = [True] * (m.end() - m.start())
     for phrase, _category in allowed:
-        for m in re.finditer(re.escape(phrase), text):
+        for m in re.finditer(phrase_pattern(phrase), text):
             covered[m.start():m.end()] = [True] * (m.end() - m.start())
     found = []
     for m in NUMBER.finditer(text):

@@ -18,7 +18,28 @@ CATEGORIES = {"paper", "lecture", "constant", "notation", "exercise"}
 PENDING = {
     "01_tsne", "02_autoencoders", "02b_retrieval", "02c_denoising_contractive",
     "03_conv_autoencoders", "04_pixelrnn", "05_vae", "06_sparse", "06b_stacked_pretraining",
-    "07_more_autoencoders", "07b_dae_generative", "07c_reconstruction_vs_classification",
+    "07b_dae_generative", "07c_reconstruction_vs_classification",
 }
 
-ALLOWED: dict[str, list[tuple[str, str]]] = {}
+ALLOWED: dict[str, list[tuple[str, str]]] = {
+    "07_more_autoencoders": [
+        ("ring of ten Gaussians", "constant: the mixture prior of aelib.models.sample_prior"),
+        ("ten components", "constant: the mixture prior's components"),
+        ("(radius 4, standard deviation 0.5)", "constant: the mixture prior"),
+        ("1,000 hidden units", "constant: both WTA models' width"),
+        ("rate of 5%", "constant: the lifetime sparsity rate"),
+        ("only the 5% of a batch", "constant: the lifetime sparsity rate"),
+        ("top 5%", "constant: the lifetime sparsity rate"),
+        ("from 100 down to its target over the first half", "paper: Makhzani and Frey's annealing of k"),
+        ("exactly 25 of them", "constant: k"),
+        ("only 25 of 1,000 units", "constant: k and the width"),
+        ("with 75 units", "constant: 3k"),
+        ("Three settings", "notation"),
+        ("three-step recipe", "notation: the paper's three training steps"),
+        ("all four models", "notation"),
+        ("the four panels", "notation"),
+        ("bandwidth 1", "constant: the MMD kernel's bandwidth"),
+        ("95th percentile", "constant: the MMD noise level's percentile"),
+        ("digits, ten well-separated shapes", "constant: MNIST's classes"),
+    ],
+}

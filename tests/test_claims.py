@@ -182,3 +182,12 @@ def test_recorded_ranges_span_seeds_and_paths(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     key = ("chapters/02_autoencoders", "gain", "quick", "mnist-10k")
     assert claims.recorded_ranges([path]) == {key: (1.1, 1.5, 3)}
+
+
+def test_bound_is_the_threshold_that_applied(monkeypatch):
+    monkeypatch.setattr(claims, "RESULTS", [])
+    claims.check("bound-test", "a claim", 3.0, full="<= 20", quick={"mnist-10k": "<= 40", "*": "<= 4"},
+                 data="mnist-10k")
+    assert claims.bound("bound-test") == (40.0 if claims.config.QUICK else 20.0)
+    with pytest.raises(KeyError):
+        claims.bound("never-checked")

@@ -10,6 +10,7 @@ from aelib import config, data
 def test_offline_load_uses_vendored_subset(offline):
     s = data.load()
     assert s.subset and s.key == "mnist-10k" and "offline subset" in s.source
+    assert s.title == "MNIST (the offline subset)"
     assert (len(s.x_train), len(s.x_val), len(s.x_test)) == (7200, 800, 2000)
     for x, y in [(s.x_train, s.y_train), (s.x_val, s.y_val), (s.x_test, s.y_test)]:
         assert x.dtype == torch.float32 and x.shape[1:] == (1, 28, 28) and len(x) == len(y)
