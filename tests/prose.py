@@ -34,6 +34,8 @@ GLOBAL_ALLOWED = [
     (r"\b(?:19|20)\d\d[a-z]?\b", "citation: a paper's year"),
     (r"\bMNIST\b|\bFashion-MNIST\b", "name"),
     (r"(?<![\d.,])\b[01]\b(?![.,]\d)", "notation: zero and one as values in a definition"),
+    (r"\b\d+-NN\b", "notation: k-nearest neighbours with k named"),
+    (r"\b\d+(?:-\d+){2,}\b", "constant: the layer widths of a network (784-256-128)"),
     (r"\b[A-Za-z]+-\d+[a-z]?\b", "name: a model or method with a number in its name (PCA-30, IWAE-5)"),
     (r"\b\d+-(?:D|dimensional)\b|\b\d+D\b", "notation: a dimension named in a model's name"),
 ]
@@ -46,7 +48,7 @@ def strip_non_prose(markdown: str) -> str:
         r"^ *```.*?^ *```", r"<!--.*?-->", r"\$\$.*?\$\$", r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}",
         r"(?<!\\)\$[^$\n]+\$",
         r"\{[\w:-]+\}`[^`\n]*`", r"``[^`\n]*``", r"`[^`\n]*`", r"\]\([^)\n]*\)", r"\]\[[^\]\n]*\]",
-        r"^ *(?:```|:::).*$", r"^ *:[\w-]+:.*$", r"<[^>\n]+>", r"\(\#[\w-]+\)=",
+        r"^ *(?:```|:::)[^\n]*$", r"^ *:[\w-]+:[^\n]*$", r"<[^>\n]+>", r"\(\#[\w-]+\)=",
     ]
     for pattern in patterns:
         markdown = re.sub(pattern, lambda m: re.sub(r"[^\n]", " ", m.group(0)), markdown,

@@ -18,7 +18,7 @@ CATEGORIES = {"paper", "lecture", "constant", "notation", "exercise"}
 PENDING = {
     "01_tsne", "02_autoencoders", "02b_retrieval", "02c_denoising_contractive",
     "03_conv_autoencoders", "04_pixelrnn", "05_vae", "06_sparse", "06b_stacked_pretraining",
-    "07b_dae_generative", "07c_reconstruction_vs_classification",
+    "07b_dae_generative",
 }
 
 ALLOWED: dict[str, list[tuple[str, str]]] = {
@@ -41,5 +41,32 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
         ("bandwidth 1", "constant: the MMD kernel's bandwidth"),
         ("95th percentile", "constant: the MMD noise level's percentile"),
         ("digits, ten well-separated shapes", "constant: MNIST's classes"),
+        ("over several components and components hold several classes", "exercise: the solution's answer"),
+        ("lifetime rate of 1% and of 20%", "exercise"),
+        ("At 1% each unit reconstructs about one digit in a hundred of a batch of 128", "exercise"),
+        ("At 20% the units overlap", "exercise"),
+        ("The paper's 5%", "exercise: the solution compares with the paper's rate"),
+    ],
+    "07c_reconstruction_vs_classification": [
+        ("the book's eight autoencoders", "notation: the models of the table"),
+        ("All eight models get a 128-unit code", "constant: CODE"),
+        ("Three numbers for a code", "notation"),
+        ("the ten nearest training codes", "constant: 10-NN"),
+        ("| 2 |", "notation: the table's chapter column"),
+        ("| 2c |", "notation: the table's chapter column"),
+        ("| 5 |", "notation: the table's chapter column"),
+        ("| 6 |", "notation: the table's chapter column"),
+        ("| 7 |", "notation: the table's chapter column"),
+        ("masking 0.3", "constant: the DAE's masking level"),
+        ("each unit active 5% of the time", "constant: the sparse AE's target rho"),
+        ("only each digit's 16 largest units", "constant: k of the table's k-sparse model"),
+        ("lifetime 5%", "constant: the WTA rate"),
+        ("its best 5% of the batch", "constant: the WTA rate"),
+        ("with 1,000 hidden units", "constant: the sweep's width"),
+        ("all 1,000 units kept", "constant: the sweep's width"),
+        ("(25 of 1,000 on MNIST)", "paper: Makhzani and Frey's best k"),
+        ("best was 25 of 1,000", "paper: Makhzani and Frey's best k"),
+        ("with 32- and 512-unit codes", "exercise"),
+        ("after 25%, 50% and 100% of its training steps", "exercise"),
     ],
 }
