@@ -15,12 +15,17 @@ from .train import History, fit
 DEEP_AE_DIMS = (784, 1000, 500, 250, 30)
 
 
+def deep_autoencoder_budget() -> tuple[int, int]:
+    """(steps, batch size) of chapter 2's deep autoencoder in the current mode."""
+    return config.budget(full=2200, quick=800), config.budget(full=256, quick=64)
+
+
 def deep_autoencoder(x: Tensor, x_val: Tensor | None = None, *,
                      retrain: bool = False) -> tuple[Autoencoder, History | None]:
     """Chapter 2's deep autoencoder 784-1000-500-250-30 (Hinton & Salakhutdinov 2006), trained
     on images ``x`` (N, 1, 28, 28) from random initialisation: AdamW, one-cycle schedule,
     weight decay 1e-4 and random shifts of up to 2 pixels; 2,200 steps of 256 (quick: 800 of 64)."""
-    steps, batch_size = config.budget(full=2200, quick=800), config.budget(full=256, quick=64)
+    steps, batch_size = deep_autoencoder_budget()
     recipe = {"dims": DEEP_AE_DIMS, "steps": steps, "batch_size": batch_size, "lr": 3e-3,
               "weight_decay": 1e-4, "schedule": "onecycle", "max_shift": 2,
               "data": cache.fingerprint(x)}

@@ -37,7 +37,7 @@ GLOBAL_ALLOWED = [
     (r"\b\d+-NN\b", "notation: k-nearest neighbours with k named"),
     (r"\b\d+(?:-\d+){2,}\b", "constant: the layer widths of a network (784-256-128)"),
     (r"\b[A-Za-z]+-\d+[a-z]?\b", "name: a model or method with a number in its name (PCA-30, IWAE-5)"),
-    (r"\b\d+-(?:D|dimensional|number|bit|unit)\b|\b\d+D\b", "notation: a size named with its model"),
+    (r"\b\d+-(?:D|dimensional|number|bit|unit|sample|step|layer)\b|\b\d+D\b", "notation: a size named with its model"),
     (r"@\d+\b", "notation: precision@k with k named"),
     (r"\b\d+s\b", "notation: digit classes (4s and 9s)"),
 ]
@@ -48,7 +48,7 @@ def strip_non_prose(markdown: str) -> str:
     (replaced by spaces, so that what remains keeps its line structure)."""
     patterns = [
         r"^ *```.*?^ *```", r"<!--.*?-->", r"\$\$.*?\$\$", r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}",
-        r"(?<!\\)\$[^$\n]+\$",
+        r"(?<!\\)\$[^$]+\$",
         r"\{[\w:-]+\}`[^`\n]*`", r"``[^`\n]*``", r"`[^`\n]*`", r"\]\([^)\n]*\)", r"\]\[[^\]\n]*\]",
         r"^ *(?:```|:::)[^\n]*$", r"^ *:[\w-]+:[^\n]*$", r"<[^>\n]+>", r"\(\#[\w-]+\)=",
     ]
