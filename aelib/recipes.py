@@ -42,11 +42,16 @@ def deep_autoencoder(x: Tensor, x_val: Tensor | None = None, *,
     return cache.load_or_train("deep-ae", build, train, recipe, retrain=retrain)
 
 
+def pixel_rnn_budget() -> tuple[int, int]:
+    """(steps, batch size) of chapter 4's PixelRNN in the current mode."""
+    return config.budget(full=250, quick=100), config.budget(full=64, quick=32)
+
+
 def pixel_rnn(x: Tensor, *, retrain: bool = False) -> tuple[RowLSTM, History | None]:
     """Chapter 4's PixelRNN: a Row LSTM (hidden 32, input features 32) on binary images ``x``
     (N, 1, 28, 28), its per-pixel output bias started at the independent-pixel solution;
     250 steps of 64 (quick: 100 of 32), Adam at a one-cycle learning rate up to 3e-3."""
-    steps, batch_size = config.budget(full=250, quick=100), config.budget(full=64, quick=32)
+    steps, batch_size = pixel_rnn_budget()
     recipe = {"hidden": 32, "channels": 32, "steps": steps, "batch_size": batch_size, "lr": 3e-3,
               "schedule": "onecycle", "start": "independent", "data": cache.fingerprint(x)}
 

@@ -27,20 +27,17 @@ from tests.prose import (
     phrase_pattern,
     strip_non_prose,
 )
-from tests.prose_allowed import ALLOWED, CATEGORIES, PENDING
+from tests.prose_allowed import ALLOWED, CATEGORIES
 
 CHAPTERS = sorted(Path(__file__).resolve().parent.parent.glob("chapters/*.ipynb"))
 
 
 def test_every_chapter_has_an_entry():
-    assert {p.stem for p in CHAPTERS} == set(ALLOWED) | PENDING
-    assert not set(ALLOWED) & PENDING
+    assert {p.stem for p in CHAPTERS} == set(ALLOWED)
 
 
 @pytest.mark.parametrize("page", CHAPTERS, ids=lambda p: p.stem)
-def test_no_number_typed_by_hand(page, request):
-    if page.stem in PENDING:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="prose not yet glued (issue 27)"))
+def test_no_number_typed_by_hand(page):
     allowed = ALLOWED.get(page.stem, [])
     typed = [f"cell {i}: {hit}" for i, md in markdown_cells(page) for hit in numbers_in(md, allowed)]
     assert not typed, ("numbers typed into the prose: glue them (aelib.glue) or, if they are not "

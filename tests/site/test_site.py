@@ -183,3 +183,25 @@ def test_benchmarks_page_shows_the_recorded_full_suite(page, site_url):
     assert re.search(r"recorded \d{4}-\d\d-\d\d, commit \w+", text)
     assert "t-SNE fast N=5000: exact KL" in text
     assert page.locator("main img").count() >= 3
+
+
+def test_index_page_links_to_the_introduction():
+    index = (ROOT / "_build" / "html" / "index.html").read_text()
+    assert 'url=intro.html' in index and '<a href="intro.html">' in index and "<title>" in index
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_code_fits_and_glued_text_rendered(page, site_url, path):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{site_url}/{path}", wait_until="networkidle")
+    cut = page.evaluate(
+        "[...document.querySelectorAll('main div.cell_input pre')]"
+        ".filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.innerText.slice(0, 60))")
+    assert not cut, f"code lines cut at the right edge on {path}: {cut}"
+    hidden = page.evaluate(
+        "[...document.querySelectorAll('main div.cell_output pre')]"
+        ".filter(p => p.scrollWidth > p.clientWidth + 1 && getComputedStyle(p).overflowX === 'hidden')"
+        ".map(p => p.innerText.slice(0, 60))")
+    assert not hidden, f"printed output cut off on {path}: {hidden}"
+    text = page.locator("main").inner_text()
+    assert "{glue" not in text, f"a glue role left unrendered on {path}"
