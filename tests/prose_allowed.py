@@ -16,6 +16,15 @@ CATEGORIES = {"paper", "lecture", "constant", "notation", "exercise"}
 
 
 ALLOWED: dict[str, list[tuple[str, str]]] = {
+    "benchmarks": [
+        ("on all 60,000 training digits", "paper: Hinton and Salakhutdinov's protocol"),
+        ("(50,000 training images)", "paper: the PixelRNN paper's protocol"),
+        ("Hinton and Salakhutdinov's 0.22", "paper: their deep AE / PCA error ratio at k = 30"),
+        ("on all 60,000 training digits.", "paper: Hinton and Salakhutdinov's protocol"),
+        ("batch 128", "constant: the throughput benchmark's batch"),
+        ("instead of a dozen element-wise operations", "notation"),
+        ("the target of 1.25 times", "constant: aelib.bench's throughput target"),
+    ],
     "01_tsne": [
         ("PCA to 50 dimensions", "lecture: the lecture's PCA step before t-SNE"),
         ("(to about 50 dimensions)", "lecture: the lecture's PCA step before t-SNE"),

@@ -1,10 +1,10 @@
 """The prose states no number by hand: every measured number is glued from the run on its page.
 
-For every chapter: each number in its markdown is glued (``aelib.glue``) or covered by an entry
-of ``tests/prose_allowed.py`` with its category (a paper's number beside its citation, a
-constant of the code, notation); every glue role names a key that one top-level call glues
-(so it exists in both modes and on every data set: a missing key fails the ``-W`` book build),
-and every glued key is used.
+For every chapter, and the benchmarks page: each number in its markdown is glued
+(``aelib.glue``) or covered by an entry of ``tests/prose_allowed.py`` with its category (a
+paper's number beside its citation, a constant of the code, notation); every glue role names
+a key that one top-level call glues (so it exists in both modes and on every data set: a
+missing key fails the ``-W`` book build), and every glued key is used.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from tests.prose import (
 )
 from tests.prose_allowed import ALLOWED, CATEGORIES
 
-CHAPTERS = sorted(Path(__file__).resolve().parent.parent.glob("chapters/*.ipynb"))
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted(ROOT.glob("chapters/*.ipynb")) + [ROOT / "benchmarks.ipynb"]  # every executed page
 
 
 def test_every_chapter_has_an_entry():
