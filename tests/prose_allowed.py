@@ -73,7 +73,6 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
         ("Three decibels less error power is half the mean squared error", "notation: what a decibel means"),
         ("Three networks of one shape", "notation"),
         ("half the pixels of each training image", "constant: the masking level"),
-        ("is half zeros", "constant: the masking level"),
         ("(Gaussian, 0.01 per pixel)", "constant: the perturbation of the sensitivity measure"),
         ("multiplies every code by 0.1 looks ten times more robust", "notation: an example"),
         ("with 128 hidden units", "constant: the one-layer models' width"),
@@ -177,7 +176,6 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
         ("our four models", "notation"),
         ("all 60,000 training digits, 3,280 passes", "paper: Burda et al.'s protocol"),
         ("on the 10,000 test digits", "paper: Burda et al.'s protocol"),
-        ("against their 3,280", "paper: Burda et al.'s protocol"),
         ("on 64 test images of the trained VAE, each from 500 single-code draws",
          "constant: the estimator comparison"),
         ("(64 images x 32 code dimensions)", "constant: the estimator comparison"),
@@ -250,7 +248,6 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
         ("shifts of up to 2 pixels", "constant: the augmentation"),
         ("by up to 2 pixels", "constant: the augmentation"),
         ("steps of 100", "constant: the fine-tuning batch"),
-        ("and 30 sigmoid units", "constant: DIMS"),
         ("six-hidden-layer classifier", "exercise"),
     ],
     "07_more_autoencoders": [
@@ -281,6 +278,7 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
     "07b_dae_generative": [
         ("every tenth step", "constant: the figure's stride"),
         ("after the first ten steps (a burn-in)", "constant: burn_in"),
+        ("after the first ten steps, against", "constant: burn_in"),
         ("of the ten classes", "constant: the number of classes"),
         ("at levels 0.1 and 0.6", "exercise"),
         ("few class changes", "exercise"),
