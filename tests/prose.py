@@ -124,3 +124,24 @@ def glue_calls(page: Path) -> tuple[list[tuple[str, str]], list[str]]:
             else:
                 top.append((called_name(node), key))
     return top, bad
+
+
+def hidden_displays(page: Path) -> list[str]:
+    """Cells whose displayed result (the value of their last expression: a widget, an animation)
+    a glue call placed after it would hide: Jupyter shows only the last statement's value."""
+    hidden = []
+    for i, cell in enumerate(cells(page)):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+        body = ast.parse("\n".join(lines)).body
+        rest = [s for s in body if not (isinstance(s, ast.Expr) and called_name(s.value) in GLUE_FUNCTIONS)]
+        if not rest or rest[-1] is body[-1] or not isinstance(rest[-1], ast.Expr):
+            continue
+        shown = rest[-1].value
+        silenced = lines[rest[-1].end_lineno - 1].rstrip().endswith(";")  # a trailing ";" hides it anyway
+        if called_name(shown) in ("print", "show", "tight_layout", "legend") or silenced:
+            continue
+        hidden.append(f"cell {i}: {ast.unparse(shown)[:70]}")
+    return hidden

@@ -22,6 +22,7 @@ from aelib import claims, prose
 from tests.prose import (
     glue_calls,
     glue_references,
+    hidden_displays,
     markdown_cells,
     numbers_in,
     phrase_pattern,
@@ -73,6 +74,13 @@ def test_every_glue_role_has_one_top_level_glue(page):
         assert function[key] == expected, f"{page.stem}: {{glue:{role}}}`{key}` needs {expected}()"
     unused = set(function) - {key for _, key in references}
     assert not unused, f"{page.stem}: glued but never used in the text: {sorted(unused)}"
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=lambda p: p.stem)
+def test_glue_does_not_hide_a_cells_display(page):
+    hidden = hidden_displays(page)
+    assert not hidden, ("glue calls after a cell's last expression hide what it displays;"
+                        " move them above it:\n" + "\n".join(hidden))
 
 
 def test_scan_finds_typed_numbers_and_skips_what_is_not_prose():
