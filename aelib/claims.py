@@ -317,7 +317,13 @@ def called_name(node) -> str | None:
     return getattr(called, "attr", getattr(called, "id", None))
 
 
-def _is_glue(statement) -> bool:
+def code_lines(source: str) -> list[str]:
+    """A code cell's lines without its IPython magics and shell escapes (``%...``, ``!...``)."""
+    return [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+
+
+def is_glue_statement(statement) -> bool:
+    """Whether an AST statement is a ``glue``/``glue_sentence`` call: prose, not measurement."""
     import ast
 
     from .prose import GLUE_FUNCTIONS
@@ -332,14 +338,13 @@ def _without_statements(source: str) -> str:
     layout changes do not count either."""
     import ast
 
-    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
     try:
-        tree = ast.parse("\n".join(lines))
+        tree = ast.parse("\n".join(code_lines(source)))
     except SyntaxError:
         return source
     for node in ast.walk(tree):  # glue calls are prose: they measure nothing
         if hasattr(node, "body") and isinstance(node.body, list):
-            kept = [s for s in node.body if not _is_glue(s)]
+            kept = [s for s in node.body if not is_glue_statement(s)]
             node.body = kept or ([] if isinstance(node, ast.Module) else [ast.Pass()])
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and called_name(node) == "check":

@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from aelib.claims import called_name
+from aelib.claims import called_name, code_lines, is_glue_statement
 from aelib.prose import GLUE_FUNCTIONS
 
 NUMBER_WORDS = (
@@ -103,17 +103,20 @@ def glue_references(page: Path) -> list[tuple[str, str]]:
     return [m.groups() for _, md in markdown_cells(page) for m in GLUE_ROLE.finditer(md)]
 
 
+def code_cells(page: Path):
+    """(index, lines, AST) of every code cell of the page, magics left out."""
+    for i, cell in enumerate(cells(page)):
+        if cell["cell_type"] == "code":
+            lines = code_lines("".join(cell["source"]))
+            yield i, lines, ast.parse("\n".join(lines))
+
+
 def glue_calls(page: Path) -> tuple[list[tuple[str, str]], list[str]]:
     """(function, key) of every top-level ``glue``/``glue_sentence`` call with a literal key in
     the page's code cells, and a description of every glue call that is not top-level or whose
     key is not a literal (a key glued in one branch is missing in the other mode)."""
     top, bad = [], []
-    for i, cell in enumerate(cells(page)):
-        if cell["cell_type"] != "code":
-            continue
-        source = "\n".join(line for line in "".join(cell["source"]).splitlines()
-                           if not line.lstrip().startswith(("%", "!")))
-        tree = ast.parse(source)
+    for i, _, tree in code_cells(page):
         top_level = {id(s.value) for s in tree.body if isinstance(s, ast.Expr)}
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or called_name(node) not in GLUE_FUNCTIONS:
@@ -130,13 +133,9 @@ def hidden_displays(page: Path) -> list[str]:
     """Cells whose displayed result (the value of their last expression: a widget, an animation)
     a glue call placed after it would hide: Jupyter shows only the last statement's value."""
     hidden = []
-    for i, cell in enumerate(cells(page)):
-        if cell["cell_type"] != "code":
-            continue
-        source = "".join(cell["source"])
-        lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-        body = ast.parse("\n".join(lines)).body
-        rest = [s for s in body if not (isinstance(s, ast.Expr) and called_name(s.value) in GLUE_FUNCTIONS)]
+    for i, lines, tree in code_cells(page):
+        body = tree.body
+        rest = [s for s in body if not is_glue_statement(s)]
         if not rest or rest[-1] is body[-1] or not isinstance(rest[-1], ast.Expr):
             continue
         shown = rest[-1].value
