@@ -104,11 +104,11 @@ def one_run(pages: list[Path], mode: str, data: str, data_dir: str | None, seed:
            **path_environment(path)}
     if data_dir:
         env["AELIB_DATA_DIR"] = data_dir
+    hashes = {f"chapters/{p.stem}": code_hash(p) for p in pages}  # of the code that runs, not of later edits
     for page in pages:
         seconds = run_page(page, env | {"AELIB_CHAPTER": f"chapters/{page.stem}"}, timeout)
         print(f"{run} {page.stem}: {seconds:.0f} s", flush=True)
     rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
-    hashes = {f"chapters/{p.stem}": code_hash(p) for p in pages}
     cpu, today = cpu_name(), time.strftime("%Y-%m-%d")
     lines = [{"id": r["id"], "name": r["name"], "chapter": r.get("chapter"), "value": r["value"],
               "threshold": r["threshold"], "passed": r["passed"], "kind": r["kind"], "mode": r["mode"],
@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.about:
         from aelib.bench import run_description
 
-        header = [{"record": run_description(data=args.data, mode=args.mode, seeds=args.seeds)}]
+        seeds = sorted({r["seed"] for r in kept + lines} | set(args.seeds))  # one seed at a time adds up
+        header = [{"record": run_description(data=args.data, mode=args.mode, seeds=seeds)}]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(json.dumps(r) + "\n" for r in header + kept + lines))
     print(f"{len(lines)} check values written to {out} ({len(kept)} kept from before)")
