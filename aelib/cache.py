@@ -16,15 +16,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import torch
-from torch import Tensor, nn
+from torch import nn
 
 from . import checkpoint, config
-from .data import data_dir
+from .checkpoint import fingerprint  # noqa: F401 (part of this module's interface: cache keys)
 from .train import History
 
 
@@ -32,16 +31,7 @@ class CacheError(RuntimeError):
     """A cache entry is unreadable, stale or does not fit the model; it will be retrained."""
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("AELIB_CACHE_DIR", data_dir() / "models"))
-
-
-def fingerprint(x: Tensor) -> str:
-    """A short content hash of a tensor (e.g. the training images), for cache keys."""
-    array = x.detach().cpu().contiguous().numpy()
-    digest = hashlib.sha256(str((array.dtype, array.shape)).encode())
-    digest.update(array.tobytes())
-    return digest.hexdigest()[:16]
+cache_dir = config.cache_dir
 
 
 def _full_config(name: str, cfg: Mapping) -> dict:

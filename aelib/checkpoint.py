@@ -8,12 +8,22 @@ and dicts only; a file holding a pickled object is refused with a message that s
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import Tensor
+
+
+def fingerprint(x: Tensor) -> str:
+    """A short content hash of a tensor (e.g. the training images), for cache keys."""
+    array = x.detach().cpu().contiguous().numpy()
+    digest = hashlib.sha256(str((array.dtype, array.shape)).encode())
+    digest.update(array.tobytes())
+    return digest.hexdigest()[:16]
 
 
 class CheckpointError(RuntimeError):

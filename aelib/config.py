@@ -1,14 +1,23 @@
-"""Run configuration shared by every chapter: quick/full mode, budgets, seeds, device.
+"""Run configuration shared by every chapter: settings, quick/full mode, budgets, seeds, device.
 
-Environment variables (all optional):
+Every environment variable aelib reads is read here, through the functions below, and listed
+in this one table (all optional; flags take ``1``, ``true``, ``yes`` or ``on``):
 
-- ``AELIB_QUICK=1``: quick mode (tests, CI): smaller budgets, same code paths.
-- ``AELIB_DATASET``: default data set for ``aelib.data.load`` (``mnist`` or ``fashion-mnist``).
-- ``AELIB_DEVICE``: force a device (``cpu``, ``cuda``, ``mps``); default cuda > mps > cpu.
-- ``AELIB_PROGRESS``: ``auto`` (tqdm bars, the default), ``text`` or ``none`` (one summary line).
-- ``AELIB_RESULTS``: a JSON-lines file to which every ``check`` appends its result.
-- ``AELIB_CHAPTER``: recorded with each result (the book build sets it to the chapter).
-- ``AELIB_SEED``: the book's seed (default 0); every seed a chapter uses derives from it.
+====================  ========================================================================
+``AELIB_QUICK``       quick mode (tests, CI): smaller budgets, same code paths (read at import)
+``AELIB_SEED``        the book's seed, default 0: every seed a chapter uses derives from it
+``AELIB_DATASET``     the data set ``aelib.data.load`` loads by default: ``mnist`` (default) or
+                      ``fashion-mnist``
+``AELIB_DATA_DIR``    where data sets are looked for and downloaded (default ``~/.cache/aelib``)
+``AELIB_CACHE_DIR``   the model cache (default ``AELIB_DATA_DIR/models``)
+``AELIB_OFFLINE``     flag: never download (data sets, text corpora); use local copies only
+``AELIB_DEVICE``      force a device (``cpu``, ``cuda``, ``mps``); default cuda > mps > cpu
+``AELIB_PROGRESS``    ``auto`` (tqdm bars, the default), ``text`` or ``none`` (one summary line)
+``AELIB_RESULTS``     a JSON-lines file to which every ``check`` and ``record`` appends its result
+``AELIB_CHAPTER``     the chapter recorded with each result (the book build sets it)
+``AELIB_CHECKS``      ``assert`` (default: a failed check raises) or ``record`` (it is only
+                      recorded, so that a margins run sees the later checks too)
+====================  ========================================================================
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import os
 import platform
 import random
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,9 +38,56 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_choice(name: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def dataset() -> str:
+    """``AELIB_DATASET`` (lower case), else ``"mnist"``."""
+    return (os.environ.get("AELIB_DATASET") or "mnist").strip().lower()
+
+
+def data_dir() -> Path:
+    """``AELIB_DATA_DIR``, else ``~/.cache/aelib``: where data sets are found and downloaded."""
+    return Path(os.environ.get("AELIB_DATA_DIR") or Path.home() / ".cache" / "aelib")
+
+
+def cache_dir() -> Path:
+    """``AELIB_CACHE_DIR``, else the ``models`` folder of ``data_dir()``."""
+    return Path(os.environ.get("AELIB_CACHE_DIR") or data_dir() / "models")
+
+
+def offline() -> bool:
+    """``AELIB_OFFLINE``: never download."""
+    return _env_flag("AELIB_OFFLINE")
+
+
+def progress() -> str:
+    """``AELIB_PROGRESS``: ``auto`` (default), ``text`` or ``none``."""
+    return _env_choice("AELIB_PROGRESS", ("auto", "text", "none"))
+
+
+def results_path() -> str | None:
+    """``AELIB_RESULTS``: the file every check appends to, or None."""
+    return os.environ.get("AELIB_RESULTS") or None
+
+
+def chapter() -> str | None:
+    """``AELIB_CHAPTER``: the chapter recorded with each result, or None."""
+    return os.environ.get("AELIB_CHAPTER") or None
+
+
+def failed_checks_raise() -> bool:
+    """False where ``AELIB_CHECKS=record``: a failed check is recorded and does not raise."""
+    return _env_choice("AELIB_CHECKS", ("assert", "record")) == "assert"
+
+
 QUICK: bool = _env_flag("AELIB_QUICK")
-DEVICE: torch.device = torch.device("cpu")  # set by setup()
-_START = time.perf_counter()  # reset by setup()
+DEVICE: torch.device = torch.device("cpu")  # set by configure()
+_START = time.perf_counter()  # reset by configure()
 
 
 def mode() -> str:
@@ -49,7 +106,7 @@ def budget(*, full, quick):
 
 def pick_device(preferred: str | None = None) -> torch.device:
     """cuda > mps > cpu, unless ``preferred`` or ``AELIB_DEVICE`` names one."""
-    name = preferred or os.environ.get("AELIB_DEVICE")
+    name = preferred or os.environ.get("AELIB_DEVICE") or None
     if name:
         if name.startswith("cuda") and not torch.cuda.is_available():
             raise ValueError(f"device {name!r} requested but CUDA is not available; use 'cpu'")
@@ -62,10 +119,18 @@ def pick_device(preferred: str | None = None) -> torch.device:
 
 
 def elapsed() -> float:
-    """Seconds since ``setup()`` (or since aelib was imported)."""
+    """Seconds since ``aelib.setup()`` (or since aelib was imported)."""
     return time.perf_counter() - _START
 
 
+
+
+def timed(fn, *args, **kwargs):
+    """``(fn(*args, **kwargs), its wall time in seconds)``: measured, to be printed or recorded,
+    never asserted (machines differ)."""
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
 
 
 def _seed_from_environment() -> int:
@@ -102,8 +167,9 @@ def seed_everything(value: int) -> None:
     torch.manual_seed(value)
 
 
-def setup(seed: int | None = None, device: str | None = None, quiet: bool = False) -> torch.device:
-    """Seed everything, choose the device, set the plot style, print one line about the run.
+def configure(seed: int | None = None, device: str | None = None, quiet: bool = False) -> torch.device:
+    """Seed everything, choose the device, print one line about the run (``aelib.setup`` does
+    this and sets the plot style).
 
     ``seed`` replaces the book's seed (default: ``AELIB_SEED``, else 0). Returns the device;
     it is also available as ``aelib.config.DEVICE``.
@@ -116,9 +182,6 @@ def setup(seed: int | None = None, device: str | None = None, quiet: bool = Fals
         SEED = seed
     seed_everything(_SEED_STRIDE * SEED)  # seed(0); the argument hides the function here
     DEVICE = pick_device(device)
-    from . import plot  # local import: plotting is optional for library users
-
-    plot.use_book_style()
     if not quiet:
         threads = torch.get_num_threads()
         print(

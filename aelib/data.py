@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import shutil
 import socket
 import tempfile
@@ -166,8 +165,7 @@ def _has_files(directory: Path, splits=("train", "t10k")) -> bool:
     return all((directory / f).is_file() for s in splits for f in _FILES[s])
 
 
-def data_dir() -> Path:
-    return Path(os.environ.get("AELIB_DATA_DIR", Path.home() / ".cache" / "aelib"))
+data_dir = config.data_dir  # where the torchvision files are looked for and downloaded
 
 
 def _torchvision_raw(dataset: str) -> Path:
@@ -217,11 +215,11 @@ def load(name: str | None = None) -> Splits:
 
     Returns :class:`Splits` on the CPU; see the module docstring for where data comes from.
     """
-    name = (name or os.environ.get("AELIB_DATASET") or "mnist").strip().lower()
+    name = (name or config.dataset()).strip().lower()
     if name not in _TORCHVISION:
         raise ValueError(f"unknown data set {name!r}; known: {', '.join(DATASETS)}"
                          " (set AELIB_DATASET or pass one of these)")
-    offline = config._env_flag("AELIB_OFFLINE")
+    offline = config.offline()
     full_dir, source = None, None
     cached = _torchvision_raw(name)
     if _has_files(cached):
@@ -276,15 +274,27 @@ def binarize(x: Tensor, *, seed: int | None = 0, threshold: float | None = None)
     return torch.bernoulli(x.cpu(), generator=gen).to(x.device)
 
 
+CORRUPTIONS = ("gaussian", "masking", "salt-pepper")
+
+
+def check_corruption(kind: str, level: float) -> float:
+    """The one rule for a corruption and its level, kept by ``corrupt`` and by
+    ``models.DenoisingAutoencoder``: a known kind, a level >= 0, and below 1 for masking and
+    salt-pepper (the fraction of pixels replaced: at 1 nothing of the image is left)."""
+    validate.choice(kind, "kind", CORRUPTIONS)
+    level = validate.number(level, "level", minimum=0)
+    if kind != "gaussian" and level >= 1:
+        raise ValueError(f"level must be in [0, 1) for {kind!r} (the fraction of pixels replaced;"
+                         f" at 1 nothing of the image is left), got {level}")
+    return level
+
+
 def corrupt(x: Tensor, kind: str = "gaussian", level: float = 0.3, *,
             generator: torch.Generator | None = None) -> Tensor:
     """Noisy copy of ``x`` for denoising: ``gaussian`` (std ``level``, clipped to [0, 1]),
     ``masking`` (a fraction ``level`` of pixels set to 0), or ``salt-pepper``."""
     _check_images(x)
-    validate.choice(kind, "kind", ("gaussian", "masking", "salt-pepper"))
-    validate.number(level, "level", minimum=0)
-    if level > 1 and kind != "gaussian":
-        raise ValueError(f"level must be in [0, 1] for {kind!r}, got {level}")
+    check_corruption(kind, level)
     rand = torch.rand(x.shape, generator=generator, device="cpu").to(x.device)
     if kind == "gaussian":
         noise = torch.randn(x.shape, generator=generator, device="cpu").to(x.device)

@@ -1,4 +1,7 @@
-"""PCA in PyTorch: the linear baseline every autoencoder in the book is compared with."""
+"""PCA in PyTorch: the linear baseline every autoencoder in the book is compared with.
+
+Explained in chapter 2, `chapters/02_autoencoders.ipynb` (PCA beside the linear autoencoder).
+"""
 
 from __future__ import annotations
 

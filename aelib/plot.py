@@ -33,6 +33,8 @@ def _to_numpy_images(images: Tensor) -> np.ndarray:
         images = images.unsqueeze(1)
     if images.dim() != 4:
         raise ValueError(f"images must be (N, C, H, W), (N, H, W) or (N, H*W), got {tuple(images.shape)}")
+    if images.shape[1] not in (1, 3):
+        raise ValueError(f"images must have 1 (grey) or 3 (RGB) channels, got shape {tuple(images.shape)}")
     return images.detach().float().cpu().permute(0, 2, 3, 1).numpy()
 
 
@@ -99,6 +101,13 @@ def scatter_2d(z: Tensor | np.ndarray, labels: Tensor | np.ndarray, *, title: st
     return ax
 
 
+def moving_average(values, width: int = 10) -> np.ndarray:
+    """The mean of each run of ``width`` consecutive values: (len(values) - width + 1,)."""
+    validate.positive_int(width, "width")
+    values = np.asarray(values, dtype=float)
+    return np.convolve(values, np.ones(width) / width, mode="valid")
+
+
 def history(hist, *, ax=None, title: str = "Training history", log: bool = True):
     """Train (per step, smoothed) and validation (per epoch) loss against optimizer steps."""
     if ax is None:
@@ -106,8 +115,7 @@ def history(hist, *, ax=None, title: str = "Training history", log: bool = True)
     steps = np.arange(1, len(hist.step_loss) + 1)
     losses = np.asarray(hist.step_loss)
     window = max(1, len(losses) // 50)
-    smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
-    ax.plot(steps[window - 1:], smooth, label="train (moving average)")
+    ax.plot(steps[window - 1:], moving_average(losses, window), label="train (moving average)")
     if hist.val_loss:
         ax.plot(hist.step, hist.val_loss, "o-", ms=3, label="validation")
     ax.set(title=title, xlabel="optimizer step", ylabel="loss")

@@ -12,6 +12,8 @@
 
 Each document becomes a vector of word counts over a vocabulary of the most frequent words
 of the training documents (English stop words removed).
+
+Explained in chapter 2b, `chapters/02b_retrieval.ipynb`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .data import DOWNLOAD_TIMEOUT, data_dir
+from . import config
+from .config import data_dir
+from .data import DOWNLOAD_TIMEOUT
 
 DOCSTRING_TOPICS = (
     "scipy.stats", "scipy.signal", "scipy.sparse", "scipy.optimize", "scipy.interpolate",
@@ -166,7 +170,7 @@ def load_corpus(name: str | None = None, *, vocabulary_size: int = 2000) -> Corp
         raise ValueError(f"unknown corpus {name!r}; use '20newsgroups', 'docstrings' or None")
     if not isinstance(vocabulary_size, int) or vocabulary_size < 2:
         raise ValueError(f"vocabulary_size must be an integer >= 2, got {vocabulary_size!r}")
-    offline = os.environ.get("AELIB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+    offline = config.offline()
     parts, source = None, ""
     if name in (None, "20newsgroups"):
         parts = _newsgroups(offline)

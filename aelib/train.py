@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from . import config, validate
-from .checkpoint import CheckpointError, atomic_save
+from .checkpoint import CheckpointError, atomic_save, fingerprint
 from .checkpoint import load as load_checkpoint
 
 
@@ -84,7 +83,7 @@ def _make_schedule(schedule, optimizer: torch.optim.Optimizer, lr: float, total_
 
 
 def _progress(total: int, desc: str):
-    mode = os.environ.get("AELIB_PROGRESS", "auto")
+    mode = config.progress()
     if mode == "none":
         return None
     if mode == "text":
@@ -139,9 +138,9 @@ def fit(
     if not uses_step and not callable(getattr(model, "loss", None)):
         raise TypeError(f"{type(model).__name__} has no loss(x) method (nor train_step(batch,"
                         " optimizers)); every aelib model defines loss(x) -> scalar tensor")
-    validate.tensor(x_train, "x_train", floating=False)
+    validate.tensor(x_train, "x_train", rank=(2, 3, 4), floating=False)  # a batch: (N, features...)
     if x_val is not None:
-        validate.tensor(x_val, "x_val", floating=False)
+        validate.tensor(x_val, "x_val", rank=(2, 3, 4), floating=False)
     _check_labels(y_train, x_train, "y_train")
     _check_labels(y_val, x_val, "y_val")
     if (y_train is None) != (y_val is None) and x_val is not None:
@@ -240,7 +239,8 @@ def fit(
         bar.close()
     model.eval()
     val = f", val loss {history.val_loss[-1]:.4g}" if history.val_loss else ""
-    print(f"{desc or type(model).__name__}: {step} steps ({epoch} epochs of {batches_per_epoch}"
+    passes = step / batches_per_epoch  # an epoch may end early when the step budget does
+    print(f"{desc or type(model).__name__}: {step} steps ({passes:.3g} passes over {batches_per_epoch}"
           f" batches of {batch_size}) in {history.total_seconds:.1f} s;"
           f" train loss {history.train_loss[-1]:.4g}{val}")
     return history
@@ -264,8 +264,6 @@ def fit_greedy(stack: nn.Module, x_train: Tensor, *, steps: int, desc: str = "la
 def _run_signature(model, x_train, y_train, total_steps, batch_size, lr, weight_decay, schedule,
                    optimizer) -> str:
     """What a checkpoint must match to be resumed: the model, the data and the settings."""
-    from .cache import fingerprint
-
     return json.dumps({"model": type(model).__name__, "data": fingerprint(x_train),
                        "labels": fingerprint(y_train) if y_train is not None else None,
                        "total_steps": total_steps, "batch_size": batch_size, "lr": lr,

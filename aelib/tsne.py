@@ -9,6 +9,8 @@ FIt-SNE, Linderman et al. 2019), which costs O(N + G^2 log G) per iteration.
 Both follow scikit-learn's optimisation recipe (PCA initialisation, early exaggeration 12
 for 250 iterations with momentum 0.5, then momentum 0.8, per-parameter gains, learning
 rate ``max(N / exaggeration / 4, 50)``), so results are comparable.
+
+Explained in chapter 1, `chapters/01_tsne.ipynb`.
 """
 
 from __future__ import annotations

@@ -147,3 +147,68 @@ def choice(value, arg: str, allowed: Sequence[str]) -> str:
     if value not in allowed:
         raise ValueError(f"{arg} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
     return value
+
+
+# ----------------------------------------------------------------------------- declared constraints
+# A model declares what each constructor argument may be, in the style of scikit-learn's
+# ``_parameter_constraints``, and checks them all with one call, ``parameters(self, locals())``,
+# before it builds anything:
+#
+#     _parameter_constraints = {"hidden": Interval(1, integer=True),
+#                               "rho": Interval(0, 1, closed="neither", what="the target activation"),
+#                               "penalty": Options(("kl", "l1", "none"))}
+
+
+class Interval:
+    """A number from ``low`` to ``high`` (None: unbounded), ends included as ``closed`` says
+    (``"both"``, ``"left"``, ``"right"`` or ``"neither"``); ``integer`` for whole numbers.
+    ``what`` says in words what the argument is, for the message."""
+
+    def __init__(self, low: float | None = None, high: float | None = None, *, closed: str = "both",
+                 integer: bool = False, what: str = ""):
+        self.low, self.high, self.closed, self.integer, self.what = low, high, closed, integer, what
+
+    def allowed(self) -> str:
+        kind = "an integer " if self.integer else ""
+        if self.high is None:
+            return f"{kind}{'>=' if self.closed in ('both', 'left') else '>'} {self.low:g}"
+        if self.low is None:
+            return f"{kind}{'<=' if self.closed in ('both', 'right') else '<'} {self.high:g}"
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        return f"{kind}in {left}{self.low:g}, {self.high:g}{right}"
+
+    def holds(self, value) -> bool:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            return False
+        if self.integer and not isinstance(value, numbers.Integral):
+            return False
+        closed_low, closed_high = self.closed in ("both", "left"), self.closed in ("both", "right")
+        low_ok = self.low is None or (value >= self.low if closed_low else value > self.low)
+        high_ok = self.high is None or (value <= self.high if closed_high else value < self.high)
+        return low_ok and high_ok
+
+
+class Options:
+    """One of ``values``."""
+
+    def __init__(self, values: Sequence, *, what: str = ""):
+        self.values, self.what = tuple(values), what
+
+    def allowed(self) -> str:
+        return f"one of {', '.join(map(repr, self.values))}"
+
+    def holds(self, value) -> bool:
+        return value in self.values
+
+
+def parameters(owner, values: dict) -> None:
+    """Check the arguments ``values`` (a constructor's ``locals()``) against the constraints
+    ``type(owner)._parameter_constraints`` declares; a ValueError names the first that fails,
+    what it got and what is allowed."""
+    for arg, constraint in type(owner)._parameter_constraints.items():
+        value = values[arg]
+        if not constraint.holds(value):
+            what = f" ({constraint.what})" if constraint.what else ""
+            raise ValueError(f"{type(owner).__name__}: {arg}{what} must be {constraint.allowed()},"
+                             f" got {value!r}")

@@ -1,3 +1,5 @@
+import sys
+
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -35,6 +37,15 @@ def test_show_renders_source():
     assert "aelib.models.autoencoder.Autoencoder" in html and "<span" in html
     with pytest.raises(TypeError, match="cannot show"):
         aelib.show(3)
+
+
+def test_show_in_a_notebook_displays_every_listing_of_a_cell(monkeypatch):
+    # a cell of two show calls must show both listings, not only the value of its last line
+    shown = []
+    monkeypatch.setattr(sys.modules["aelib.listing"], "_in_notebook", lambda: True)
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    assert aelib.show(aelib.models.Autoencoder) is None and aelib.show(aelib.models.mlp) is None
+    assert [s.name for s in shown] == ["aelib.models.autoencoder.Autoencoder", "aelib.models.base.mlp"]
 
 
 def test_animation_html_has_frames_and_no_cdn_link():

@@ -100,8 +100,9 @@ def call(fn, *names: str):
 
 def _small_models() -> dict[str, torch.nn.Module]:
     """Every model class of aelib.models, constructed with no arguments (the defaults)."""
-    names = [name for name in models.__all__ if name[0].isupper()]
-    return {name: getattr(models, name)().eval() for name in names}
+    classes = {name: getattr(models, name) for name in models.__all__}
+    return {name: cls().eval() for name, cls in classes.items()
+            if isinstance(cls, type) and issubclass(cls, torch.nn.Module)}
 
 
 MODELS = _small_models()
@@ -110,10 +111,6 @@ CASES = [(name, method) for name, model in MODELS.items()
          for method in ("encode", "forward", "loss", "nll")
          if callable(getattr(model, method, None)) and not (name == "Classifier" and method == "loss")
          and not (method == "forward" and type(model).forward is torch.nn.Module.forward)]
-
-
-def _code_width(model) -> int:
-    return getattr(model, "latent", None) or getattr(model, "code_size", None)
 
 
 @pytest.mark.parametrize("name,method", CASES, ids=[f"{n}.{m}" for n, m in CASES])
@@ -131,7 +128,8 @@ def test_models_give_a_result_or_a_clear_error(name, method, draws):
 
 
 DECODERS = [name for name, model in MODELS.items()
-            if callable(getattr(model, "decode", None)) and isinstance(_code_width(model), int)]
+            if callable(getattr(model, "decode", None))
+            and isinstance(getattr(model, "code_size", None), int)]
 
 
 @pytest.mark.parametrize("name", DECODERS)
@@ -139,7 +137,7 @@ DECODERS = [name for name, model in MODELS.items()
 @given(draws=st.data())
 def test_decoders_give_a_result_or_a_clear_error(name, draws):
     model = MODELS[name]
-    z = draws.draw(tensors((_code_width(model),), max_rank=3), label="z")
+    z = draws.draw(tensors((model.code_size,), max_rank=3), label="z")
     with torch.no_grad():
         result = call(lambda: model.decode(z), "z", "h")
     if result is not None:

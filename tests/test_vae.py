@@ -10,7 +10,7 @@ from aelib.models import vae as vae_module
 def test_vae_follows_the_protocol(digits):
     model = models.VAE()
     x = (digits[0][:8] > 0.5).float()
-    mean, log_var = model.encode(x)
+    mean, log_var = model.posterior(x)
     assert mean.shape == log_var.shape == (8, 32)
     assert model.decode(mean).shape == x.shape and model(x).shape == x.shape
     loss = model.loss(x)
@@ -94,7 +94,7 @@ def test_kl_weight_scales_the_kl_term_only():
     plain, no_kl = models.VAE(train_samples=1).double(), models.VAE(train_samples=1, kl_weight=0.0).double()
     no_kl.load_state_dict(plain.state_dict())
     torch.manual_seed(3)
-    mean, log_var = plain.encode(x)
+    mean, log_var = plain.posterior(x)
     kl = vae_module.gaussian_kl(mean, log_var).mean()
     torch.manual_seed(4)
     with_kl = plain.loss(x)

@@ -61,3 +61,32 @@ def test_numpy_numbers_are_numbers():
     assert validate.number(np.float32(0.5), "level", minimum=0) == 0.5
     with pytest.raises(ValueError, match="k must be an integer >= 1, got True"):
         validate.positive_int(True, "k")
+
+
+def test_declared_constraints_say_what_is_allowed():
+    class Model:
+        _parameter_constraints = {"hidden": validate.Interval(1, integer=True),
+                                  "rho": validate.Interval(0, 1, closed="neither", what="the target"),
+                                  "rate": validate.Interval(0, 1, closed="right"),
+                                  "penalty": validate.Options(("kl", "l1"))}
+
+    good = {"hidden": 3, "rho": 0.05, "rate": 1.0, "penalty": "kl"}
+    validate.parameters(Model(), good)
+    for arg, bad, message in [("hidden", 0, "Model: hidden must be an integer >= 1, got 0"),
+                              ("hidden", 2.5, "hidden must be an integer >= 1"),
+                              ("hidden", True, "hidden must be an integer >= 1"),
+                              ("rho", 1.0, r"rho \(the target\) must be in \(0, 1\), got 1.0"),
+                              ("rho", float("nan"), "rho"),
+                              ("rate", 0.0, r"rate must be in \(0, 1\]"),
+                              ("penalty", "l2", "penalty must be one of 'kl', 'l1', got 'l2'")]:
+        with pytest.raises(ValueError, match=message):
+            validate.parameters(Model(), good | {arg: bad})
+
+
+def test_models_check_their_declared_constraints_before_building():
+    with pytest.raises(ValueError, match=r"SparseAutoencoder: rho \(the target average activation\)"):
+        models.SparseAutoencoder(rho=0.0)
+    with pytest.raises(ValueError, match="VAE: objective must be one of 'iwae', 'elbo'"):
+        models.VAE(objective="kl")
+    with pytest.raises(ValueError, match="PixelCNN: layers must be an integer >= 1"):
+        models.PixelCNN(layers=0)

@@ -39,9 +39,9 @@ def test_wta_keeps_each_units_top_fraction_over_the_batch(digits):
 @pytest.mark.parametrize("call, match", [
     (lambda: KSparseAutoencoder(10, k=11), "k must be in 1..hidden=10"),
     (lambda: WTAAutoencoder(10, rate=0.0), r"rate .* must be in \(0, 1\]"),
-    (lambda: WTAAutoencoder(0), "hidden must be a positive"),
+    (lambda: WTAAutoencoder(0), "hidden must be an integer >= 1"),
     (lambda: AdversarialAutoencoder(prior="uniform"), "prior must be one of"),
-    (lambda: AdversarialAutoencoder(discriminator_steps=0), "discriminator_steps must be a positive"),
+    (lambda: AdversarialAutoencoder(discriminator_steps=0), "discriminator_steps must be an integer >= 1"),
     (lambda: AdversarialAutoencoder(gradient_penalty=-1.0), "gradient_penalty must be >= 0"),
     (lambda: AdversarialAutoencoder(code=3, prior="mixture"), "two-dimensional"),
     (lambda: sample_prior(5, "mixture", dims=3), "two-dimensional"),

@@ -3,6 +3,8 @@ towards a chosen prior by a discriminator on the code, as in a GAN, instead of b
 
 Unsupervised here: the labels are never used (the paper also has a variant that uses labels
 to place each class's codes in its own mixture component).
+
+Explained in chapter 7, `chapters/07_more_autoencoders.ipynb`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from torch import Tensor, nn
 
 from .. import validate
 from ..metrics import squared_error
-from .autoencoder import example_shape, mlp
+from .base import example_shape, mlp
 
 PRIORS = ("normal", "mixture")
 
@@ -52,16 +54,16 @@ class AdversarialAutoencoder(nn.Module):
     starts ended with codes far from the prior in the runs made for chapter 7.
     """
 
+    _parameter_constraints = {"code": validate.Interval(1, integer=True),
+                              "prior": validate.Options(PRIORS),
+                              "discriminator_steps": validate.Interval(1, integer=True),
+                              "gradient_penalty": validate.Interval(0)}
+
     def __init__(self, code: int = 2, hidden: Sequence[int] = (512, 256), prior: str = "normal",
                  n_inputs: int = 784, discriminator_hidden: Sequence[int] = (256, 256),
                  discriminator_steps: int = 2, gradient_penalty: float = 10.0):
+        validate.parameters(self, locals())
         super().__init__()
-        if not gradient_penalty >= 0:
-            raise ValueError(f"gradient_penalty must be >= 0, got {gradient_penalty}")
-        if not isinstance(discriminator_steps, int) or discriminator_steps < 1:
-            raise ValueError(f"discriminator_steps must be a positive integer, got {discriminator_steps!r}")
-        if prior not in PRIORS:
-            raise ValueError(f"prior must be one of {PRIORS}, got {prior!r}")
         if prior == "mixture" and code != 2:
             raise ValueError(f"the mixture prior is two-dimensional: use code=2, got code={code}")
         self.code_size, self.prior, self.n_inputs = code, prior, n_inputs

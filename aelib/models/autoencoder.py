@@ -1,4 +1,7 @@
-"""Fully connected autoencoders: the deep one of Hinton & Salakhutdinov (2006) and the linear one."""
+"""Fully connected autoencoders: the deep one of Hinton & Salakhutdinov (2006) and the linear one.
+
+Explained in chapter 2, `chapters/02_autoencoders.ipynb`.
+"""
 
 from __future__ import annotations
 
@@ -9,47 +12,7 @@ from torch import Tensor, nn
 
 from .. import validate
 from ..metrics import squared_error
-
-IMAGE_SHAPE = (1, 28, 28)
-
-
-def example_shape(n_inputs: int) -> tuple[int, ...]:
-    """The shape of one input example: an image (1, 28, 28) for 784 inputs, else (n_inputs,)."""
-    return IMAGE_SHAPE if n_inputs == 784 else (n_inputs,)
-
-
-def affine_decode(h: Tensor, encoder: nn.Linear, decoder: nn.Linear | None,
-                  decoder_bias: Tensor | None) -> Tensor:
-    """A one-layer decoder's affine map, codes (N, hidden) -> (N, inputs), before any
-    non-linearity: ``decoder(h)``, or with tied weights (``decoder`` None) the encoder's
-    transpose plus ``decoder_bias``."""
-    if decoder is None:
-        return torch.nn.functional.linear(h, encoder.weight.T, decoder_bias)
-    return decoder(h)
-
-
-def unit_filters(encoder: nn.Linear, decoder: nn.Linear | None) -> Tensor:
-    """What each hidden unit draws, one row per unit: (hidden, inputs), detached."""
-    return (encoder.weight if decoder is None else decoder.weight.T).detach()
-
-
-def mlp(dims: Sequence[int], *, act: type[nn.Module] = nn.ReLU,
-        out: nn.Module | None = None, batch_norm: bool = False) -> nn.Sequential:
-    """Linear layers through ``dims`` with ``act`` between them (after a batch norm if
-    ``batch_norm``); ``out`` after the last, if given."""
-    if len(dims) < 2:
-        raise ValueError(f"mlp needs at least two sizes (input, output), got {list(dims)}")
-    layers: list[nn.Module] = []
-    for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:])):
-        layers.append(nn.Linear(d_in, d_out))
-        if i < len(dims) - 2:
-            if batch_norm:
-                layers.append(nn.BatchNorm1d(d_out))
-            layers.append(act())
-    if out is not None:
-        layers.append(out)
-    return nn.Sequential(*layers)
-
+from .base import example_shape, mlp
 
 INIT_SCHEMES = ("small", "xavier", "he")
 
@@ -111,7 +74,7 @@ class Autoencoder(nn.Module):
 
     def loss(self, x: Tensor) -> Tensor:
         """Sum of squared errors per image, averaged over the batch."""
-        return squared_error(self(x), x).mean()
+        return squared_error(self(x).view_as(x), x).mean()
 
 
 class LinearAutoencoder(Autoencoder):

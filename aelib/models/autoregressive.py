@@ -10,6 +10,8 @@ log-likelihood in nats per image, ``sample(n)`` draws images pixel by pixel, bat
   one parallel pass (van den Oord et al. 2016).
 - ``RowLSTM``: a PixelRNN: a masked input-to-state convolution along each row and a recurrent
   state-to-state convolution from the row above, one row at a time (van den Oord et al. 2016).
+
+Explained in chapter 4, `chapters/04_pixelrnn.ipynb`.
 """
 
 from __future__ import annotations
@@ -19,15 +21,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import validate
-from .autoencoder import IMAGE_SHAPE
+from .base import IMAGE_SHAPE, check_binary
 
 H, W = IMAGE_SHAPE[1:]
-
-
-def check_binary(x: Tensor, model: nn.Module | None = None, arg: str = "x") -> None:
-    """``x`` must be binary images (N, 1, 28, 28), of ``model``'s dtype and device if given."""
-    validate.batch(x, arg, IMAGE_SHAPE, flat_ok=False, like=model, binary=True,
-                   why=" for a Bernoulli likelihood")
 
 
 class MaskedConv2d(nn.Conv2d):
@@ -37,12 +33,14 @@ class MaskedConv2d(nn.Conv2d):
     whose centre feature already depends only on earlier pixels) lets it through.
     """
 
+    _parameter_constraints = {"mask": validate.Options(("A", "B"),
+                                                       what="A hides the centre pixel, B lets it in")}
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
                  mask: str = "B"):
+        validate.parameters(self, locals())
         kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
         super().__init__(in_channels, out_channels, (kh, kw), padding=(kh // 2, kw // 2))
-        if mask not in ("A", "B"):
-            raise ValueError(f"mask must be 'A' or 'B', got {mask!r}")
         allowed = torch.ones(kh, kw)
         allowed[kh // 2, kw // 2 + (mask == "B"):] = 0  # the centre row: right of (or from) the centre
         allowed[kh // 2 + 1:] = 0  # rows below the centre
@@ -156,10 +154,12 @@ class PixelCNN(_Autoregressive):
     (``pixel_bias``; see ``start_at_independent``). Each logit sees a region of the rows above
     (``rows_needed`` of them) with a blind spot to the upper right."""
 
+    _parameter_constraints = {"channels": validate.Interval(1, integer=True),
+                              "layers": validate.Interval(1, integer=True)}
+
     def __init__(self, channels: int = 64, layers: int = 7):
+        validate.parameters(self, locals())
         super().__init__()
-        if layers < 1 or channels < 1:
-            raise ValueError(f"need layers >= 1 and channels >= 1, got {layers} and {channels}")
         stack: list[nn.Module] = [MaskedConv2d(1, channels, 7, "A")]
         for _ in range(layers - 1):
             stack += [nn.ReLU(), MaskedConv2d(channels, channels, 3, "B")]
@@ -196,10 +196,13 @@ class RowLSTM(_Autoregressive):
     plus a learned per-pixel offset (``pixel_bias``; see ``start_at_independent``).
     """
 
+    _parameter_constraints = {"hidden": validate.Interval(1, integer=True),
+                              "layers": validate.Interval(1, integer=True),
+                              "channels": validate.Interval(1, integer=True)}
+
     def __init__(self, hidden: int = 32, layers: int = 1, channels: int = 32):
+        validate.parameters(self, locals())
         super().__init__()
-        if min(hidden, layers, channels) < 1:
-            raise ValueError(f"hidden, layers and channels must be >= 1, got {hidden}, {layers}, {channels}")
         self.hidden = hidden
         self.inp = MaskedConv2d(1, channels, 7, "A")
         self.input_to_state = nn.ModuleList(
@@ -272,3 +275,76 @@ class RowLSTM(_Autoregressive):
         while self._cache["row"] < row:
             next_row = self._cache["row"] + 1
             self._cache = {"row": next_row, "states": self._row(x, next_row, self._cache["states"])[1]}
+
+
+# ----------------------------------------------------------------------------- receptive fields
+ARCHITECTURES = ("pixelcnn", "row-lstm", "diagonal-bilstm")
+
+
+def _mask_a_window(r: int, c: int, k: int = 7) -> list[tuple[int, int]]:
+    """The pixels a k x k mask-A convolution reads for position (r, c): the rows above within
+    the window, and the same row strictly to the left."""
+    half = k // 2
+    above = [(r + dr, c + dc) for dr in range(-half, 0) for dc in range(-half, half + 1)]
+    return above + [(r, c + dc) for dc in range(-half, 0)]
+
+
+def receptive_field(architecture: str, target: tuple[int, int], *, layers: int = 7) -> Tensor:
+    """The pixels (28, 28) bool that can influence the conditional of pixel ``target`` = (row,
+    column) in an architecture, read off its connections (not from weights):
+
+    - ``"pixelcnn"``: a 7x7 mask-A convolution, then ``layers - 1`` 3x3 mask-B convolutions
+      (each position reads the row above, columns -1..+1, and itself and its left neighbour);
+    - ``"row-lstm"``: the 7x7 mask-A features; one Row LSTM layer whose state at (r, c) reads the
+      features at (r, c - 1) and (r, c) (the 1x3 mask-B input-to-state convolution) and the
+      states of the row above at columns c - 1..c + 1 (the width-3 state-to-state convolution);
+    - ``"diagonal-bilstm"``: the 7x7 mask-A features; one Diagonal BiLSTM layer (van den Oord et
+      al. 2016): the left-to-right diagonal state at (r, c) reads (r, c - 1), (r - 1, c) and the
+      features at (r, c); the right-to-left one reads (r, c + 1), (r - 1, c) and the features; the
+      output at (r, c) adds the left-to-right state at (r, c) to the right-to-left state of the
+      row above, (r - 1, c), shifted down so that it never sees the current row's right side.
+
+    Every architecture's field lies before ``target`` in raster order; only the Diagonal BiLSTM's
+    is all of it. The unit tests check the PixelCNN's and the Row LSTM's against the gradients
+    of ``PixelCNN`` and ``RowLSTM``.
+    """
+    validate.choice(architecture, "architecture", ARCHITECTURES)
+    validate.positive_int(layers, "layers")
+    r0, c0 = target
+    if not (0 <= r0 < H and 0 <= c0 < W):
+        raise ValueError(f"target must be a pixel (row, column) of the {H}x{W} image, got {target}")
+    field = torch.zeros(H, W, dtype=torch.bool)
+    inside = lambda r, c: 0 <= r < H and 0 <= c < W  # noqa: E731 - zero padding reads nothing
+
+    def reads(node):  # what a node (kind, ...) reads directly
+        kind, *rest = node
+        if kind == "features":  # the first, mask-A layer: pixels
+            return [("pixel", r, c) for r, c in _mask_a_window(*rest) if inside(r, c)]
+        if kind == "cnn":  # mask-B layer l >= 1 of the PixelCNN (layer 0: the mask-A features)
+            layer, r, c = rest
+            below = ("features",) if layer == 1 else ("cnn", layer - 1)
+            taps = [(r - 1, c - 1), (r - 1, c), (r - 1, c + 1), (r, c - 1), (r, c)]
+            return [(*below, rr, cc) for rr, cc in taps if inside(rr, cc)]
+        r, c = rest
+        if kind == "row":  # Row LSTM state (hidden and cell) at (r, c)
+            return ([("features", r, cc) for cc in (c - 1, c) if inside(r, cc)]
+                    + [("row", r - 1, cc) for cc in (c - 1, c, c + 1) if inside(r - 1, cc)])
+        step = -1 if kind == "l2r" else 1  # the diagonal states: along the row, and from the row above
+        return ([(kind, rr, cc) for rr, cc in ((r, c + step), (r - 1, c)) if inside(rr, cc)]
+                + [("features", r, c)])
+
+    if architecture == "pixelcnn":
+        start = [("cnn", layers - 1, r0, c0)] if layers > 1 else [("features", r0, c0)]
+    elif architecture == "row-lstm":
+        start = [("row", r0, c0)]
+    else:
+        start = [("l2r", r0, c0)] + ([("r2l", r0 - 1, c0)] if r0 > 0 else [])
+    seen, todo = set(start), list(start)
+    while todo:
+        for node in reads(todo.pop()):
+            if node[0] == "pixel":
+                field[node[1], node[2]] = True
+            elif node not in seen:
+                seen.add(node)
+                todo.append(node)
+    return field

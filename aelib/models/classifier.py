@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import validate
-from .autoencoder import example_shape, mlp
+from .base import example_shape, mlp
 
 
 class Classifier(nn.Module):

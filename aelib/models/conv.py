@@ -3,6 +3,8 @@ unpooling (with or without the pooling switches) and deconvolution (transposed c
 
 The functions spell out what ``F.max_unpool2d`` and ``F.conv_transpose2d`` compute, so that a
 chapter (and a unit test) can check the library against the definition.
+
+Explained in chapter 3, `chapters/03_conv_autoencoders.ipynb`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from torch import Tensor, nn
 
 from .. import validate
 from ..metrics import squared_error
-from .autoencoder import IMAGE_SHAPE
+from .base import IMAGE_SHAPE
 
 UPSAMPLING = ("switches", "nearest", "transposed")
 
@@ -104,11 +106,13 @@ class ConvAutoencoder(nn.Module):
     - ``"transposed"``: one learned 4x4 transposed convolution with stride 2 (deconvolution).
     """
 
+    _parameter_constraints = {"upsampling": validate.Options(UPSAMPLING),
+                              "code_size": validate.Interval(1, integer=True)}
+
     def __init__(self, upsampling: str = "transposed", code_size: int = 30,
                  channels: tuple[int, int] = (16, 32)):
+        validate.parameters(self, locals())
         super().__init__()
-        if upsampling not in UPSAMPLING:
-            raise ValueError(f"upsampling must be one of {UPSAMPLING}, got {upsampling!r}")
         c1, c2 = channels
         self.upsampling, self.channels = upsampling, (c1, c2)
         self.conv1 = nn.Conv2d(1, c1, 3, padding=1)
@@ -162,7 +166,7 @@ class ConvAutoencoder(nn.Module):
 
     def loss(self, x: Tensor) -> Tensor:
         """Sum of squared errors per image, averaged over the batch."""
-        return squared_error(self(x), x).mean()
+        return squared_error(self(x).view_as(x), x).mean()
 
     def switch_bits(self) -> int:
         """Bits the switches carry per image: log2(4) = 2 per pooled value, both poolings."""
@@ -211,4 +215,4 @@ class ConvLayerAutoencoder(nn.Module):
 
     def loss(self, x: Tensor) -> Tensor:
         """Sum of squared errors per example, averaged over the batch."""
-        return squared_error(self(x), x).mean()
+        return squared_error(self(x).view_as(x), x).mean()

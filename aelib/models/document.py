@@ -1,4 +1,7 @@
-"""An autoencoder for documents given as word counts (Hinton & Salakhutdinov's retrieval task)."""
+"""An autoencoder for documents given as word counts (Hinton & Salakhutdinov's retrieval task).
+
+Explained in chapter 2b, `chapters/02b_retrieval.ipynb`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from .. import validate
-from .autoencoder import mlp
+from .base import mlp
 
 
 class DocumentAutoencoder(nn.Module):
@@ -20,11 +23,13 @@ class DocumentAutoencoder(nn.Module):
     log-likelihood per word of a multinomial, averaged over documents.
     """
 
+    _parameter_constraints = {"vocabulary_size": validate.Interval(1, integer=True),
+                              "input_dropout": validate.Interval(0, 1, closed="left")}
+
     def __init__(self, vocabulary_size: int = 2000, dims: Sequence[int] = (256, 10),
                  input_dropout: float = 0.3):
+        validate.parameters(self, locals())
         super().__init__()
-        if not 0 <= input_dropout < 1:
-            raise ValueError(f"input_dropout must be in [0, 1), got {input_dropout}")
         self.vocabulary_size = vocabulary_size
         self.dropout = nn.Dropout(input_dropout)
         self.encoder = mlp((vocabulary_size, *dims))

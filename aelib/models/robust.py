@@ -1,5 +1,8 @@
 """Autoencoders whose codes are made robust: denoising (Vincent et al. 2008/2010) and
-contractive (Rifai et al. 2011)."""
+contractive (Rifai et al. 2011).
+
+Explained in chapter 2c, `chapters/02c_denoising_contractive.ipynb` (the sampling chain: chapter 7b).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ import torch
 from torch import Tensor, nn
 
 from .. import validate
+from ..data import check_corruption
 from ..metrics import squared_error
-from .autoencoder import Autoencoder, example_shape
+from .autoencoder import Autoencoder
+from .base import OneLayerAutoencoder
 
 
 class DenoisingAutoencoder(nn.Module):
@@ -30,12 +35,10 @@ class DenoisingAutoencoder(nn.Module):
     def __init__(self, autoencoder: nn.Module | None = None, kind: str = "gaussian",
                  level: float | tuple[float, float] = 0.5, *, clip: bool = True):
         super().__init__()
-        if kind not in ("gaussian", "masking", "salt-pepper"):
-            raise ValueError(f"kind must be 'gaussian', 'masking' or 'salt-pepper', got {kind!r}")
         low, high = (level, level) if isinstance(level, (int, float)) else level
-        if not 0 <= low <= high or (kind != "gaussian" and high >= 1):
-            raise ValueError(f"level must be >= 0 (and < 1 for masking and salt-pepper), a number or"
-                             f" a pair (low, high) with low <= high; got {level!r}")
+        low, high = check_corruption(kind, low), check_corruption(kind, high)
+        if low > high:
+            raise ValueError(f"level must be a number or a pair (low, high) with low <= high; got {level!r}")
         self.autoencoder = autoencoder if autoencoder is not None else Autoencoder()
         if not clip and kind != "gaussian":
             raise ValueError(f"clip=False applies to Gaussian noise only; {kind!r} stays in [0, 1]")
@@ -52,6 +55,10 @@ class DenoisingAutoencoder(nn.Module):
             return x * (torch.rand_like(x) >= level)
         bits = (torch.rand_like(x) < 0.5).to(x.dtype)
         return torch.where(torch.rand_like(x) < level, bits, x)
+
+    @property
+    def code_size(self) -> int:
+        return self.autoencoder.code_size
 
     def encode(self, x: Tensor) -> Tensor:
         return self.autoencoder.encode(x)
@@ -81,7 +88,7 @@ class DenoisingAutoencoder(nn.Module):
         return states
 
 
-class ContractiveAutoencoder(nn.Module):
+class ContractiveAutoencoder(OneLayerAutoencoder):
     """One hidden layer of sigmoid units, h = sigmoid(W x + b), decoded by sigmoid(W' h + c).
 
     The loss adds ``contraction`` times the squared Frobenius norm of the encoder's Jacobian
@@ -90,30 +97,12 @@ class ContractiveAutoencoder(nn.Module):
     ``contraction=0`` is a plain one-layer autoencoder of the same shape.
     """
 
+    _parameter_constraints = {"contraction": validate.Interval(0, what="the weight of the Jacobian penalty")}
+
     def __init__(self, n_hidden: int = 256, contraction: float = 0.1, n_inputs: int = 784):
-        super().__init__()
-        if contraction < 0:
-            raise ValueError(f"contraction must be >= 0, got {contraction}")
-        self.contraction, self.n_inputs = contraction, n_inputs
-        self.encoder = nn.Linear(n_inputs, n_hidden)
-        self.decoder = nn.Linear(n_hidden, n_inputs)
-
-    @property
-    def code_size(self) -> int:
-        return self.encoder.out_features
-
-    def encode(self, x: Tensor) -> Tensor:
-        """(N,1,28,28) -> (N, n_hidden) in (0, 1)."""
-        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
-        return torch.sigmoid(self.encoder(x.flatten(1)))
-
-    def decode(self, h: Tensor) -> Tensor:
-        """(N, n_hidden) -> (N,1,28,28) in (0, 1)."""
-        validate.batch(h, "h", (self.code_size,), like=self)
-        return torch.sigmoid(self.decoder(h)).view(-1, *example_shape(self.n_inputs))
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.decode(self.encode(x))
+        validate.parameters(self, locals())
+        super().__init__(n_hidden, n_inputs)
+        self.contraction = contraction
 
     def jacobian_norm2(self, x: Tensor, h: Tensor | None = None) -> Tensor:
         """||dh/dx||_F^2 per example, (N,), in closed form."""

@@ -5,6 +5,8 @@ The KL penalty compares each hidden unit's average activation over the batch, rh
 a small target rho: beta * sum_j KL(rho || rho_hat_j), with the KL between Bernoulli
 distributions. The L1 activity penalty, beta * sum_j |h_j| averaged over examples, is the
 simpler modern alternative.
+
+Explained in chapter 6, `chapters/06_sparse.ipynb`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from .. import validate
 from ..metrics import squared_error
-from .autoencoder import affine_decode, example_shape, unit_filters
+from .base import OneLayerAutoencoder
 
 PENALTIES = ("kl", "l1", "none")
 
@@ -39,7 +41,7 @@ def bernoulli_kl(rho: float, rho_hat: Tensor) -> Tensor:
     return rho * torch.log(rho / q) + (1 - rho) * torch.log((1 - rho) / (1 - q))
 
 
-class SparseAutoencoder(nn.Module):
+class SparseAutoencoder(OneLayerAutoencoder):
     """x (N, 1, 28, 28) in [0, 1] -> h = sigmoid(W x + b) (N, hidden) -> sigmoid(W' h + b').
 
     ``penalty``: ``"kl"`` (beta * sum_j KL(rho || rho_hat_j), rho_hat over the batch), ``"l1"``
@@ -50,43 +52,18 @@ class SparseAutoencoder(nn.Module):
     together, into a uniformly small, unselective code).
     """
 
+    _parameter_constraints = {"rho": validate.Interval(0, 1, closed="neither",
+                                                       what="the target average activation"),
+                              "beta": validate.Interval(0, what="the penalty weight"),
+                              "penalty": validate.Options(PENALTIES)}
+
     def __init__(self, hidden: int = 1000, *, rho: float = 0.05, beta: float = 3.0, penalty: str = "kl",
                  tied: bool = False, n_inputs: int = 784):
-        super().__init__()
-        _check_rho(rho)
-        if not beta >= 0:
-            raise ValueError(f"beta (the penalty weight) must be >= 0, got {beta}")
-        if penalty not in PENALTIES:
-            raise ValueError(f"penalty must be one of {PENALTIES}, got {penalty!r}")
-        if hidden < 1:
-            raise ValueError(f"hidden must be a positive number of units, got {hidden}")
-        self.rho, self.beta, self.penalty, self.tied = rho, float(beta), penalty, tied
-        self.n_inputs, self.code_size = n_inputs, hidden
-        self.encoder = nn.Linear(n_inputs, hidden)
+        validate.parameters(self, locals())
+        super().__init__(hidden, n_inputs, tied=tied)
+        self.rho, self.beta, self.penalty = rho, float(beta), penalty
         with torch.no_grad():  # every unit starts at the target activation, not at 1/2
             self.encoder.bias.fill_(math.log(rho / (1 - rho)))
-        # Tied: the decoder is encoder.weight.T plus a bias of its own.
-        self.decoder = None if tied else nn.Linear(hidden, n_inputs)
-        self.decoder_bias = nn.Parameter(torch.zeros(n_inputs)) if tied else None
-
-    def encode(self, x: Tensor) -> Tensor:
-        """(N, 1, 28, 28) -> hidden activations in (0, 1), (N, hidden)."""
-        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
-        return torch.sigmoid(self.encoder(x.flatten(1)))
-
-    def decode(self, h: Tensor) -> Tensor:
-        """(N, hidden) -> images (N, 1, 28, 28) in (0, 1)."""
-        validate.batch(h, "h", (self.code_size,), like=self)
-        out = torch.sigmoid(affine_decode(h, self.encoder, self.decoder, self.decoder_bias))
-        return out.view(-1, *example_shape(self.n_inputs))
-
-    @property
-    def decoder_filters(self) -> Tensor:
-        """The decoder's weights, one image per hidden unit: (hidden, n_inputs)."""
-        return unit_filters(self.encoder, self.decoder)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.decode(self.encode(x))
 
     def sparsity_penalty(self, h: Tensor) -> Tensor:
         """The penalty on a batch of activations h (N, hidden), before the weight beta."""

@@ -4,6 +4,8 @@ autoencoders, each on the codes of the layer below, then stacked into one deep a
 ``StackedAutoencoder.layer(i)`` is layer i seen as a shallow autoencoder: it shares its
 parameters with the stack, so training the layers one after the other (greedy layer-wise
 training) builds the deep network in place, and ``fit(stack, x)`` trains it end to end.
+
+Explained in chapter 6b, `chapters/06b_stacked_pretraining.ipynb`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from torch import Tensor, nn
 
 from .. import validate
 from ..metrics import squared_error
-from .autoencoder import affine_decode, example_shape
+from .base import affine_decode, example_shape
 from .classifier import Classifier
 
 
@@ -112,6 +114,10 @@ class LayerAutoencoder(nn.Module):
         self.encoder = stack.encoders[i]
         self.decoder = None if stack.tied else stack.decoders[i]
         self.decoder_bias = stack.decoder_biases[i] if stack.tied else None
+
+    @property
+    def code_size(self) -> int:
+        return self.encoder.out_features
 
     def encode(self, h: Tensor) -> Tensor:
         """(N, dims[i]) units of the layer below (images for i = 0) -> (N, dims[i + 1])."""

@@ -5,6 +5,8 @@ Notation of the lecture: the encoder outputs m and sigma; here ``log_var`` is si
 log variance, so the code is c = exp(sigma / 2) * e + m with e ~ N(0, I), and
 KL(q(z|x) || N(0, I)) = 1/2 sum_i (exp(sigma_i) - 1 - sigma_i + m_i^2): half the lecture's
 regulariser sum_i (exp(sigma_i) - (1 + sigma_i) + m_i^2).
+
+Explained in chapter 5, `chapters/05_vae.ipynb`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import validate
-from .autoencoder import IMAGE_SHAPE, mlp
-from .autoregressive import check_binary
+from .base import IMAGE_SHAPE, check_binary, mlp
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -26,6 +27,15 @@ LOG_2PI = math.log(2 * math.pi)
 def gaussian_kl(mean: Tensor, log_var: Tensor) -> Tensor:
     """KL(N(mean, diag exp(log_var)) || N(0, I)) per example, (N,)."""
     return 0.5 * (log_var.exp() - 1 - log_var + mean.pow(2)).sum(-1)
+
+
+def iwae_bound(log_weights: Tensor, k: int) -> Tensor:
+    """-L_k per example, (N,), from log importance weights (K, N): each example's K weights split
+    into K // k disjoint groups of k, L_k = log of each group's mean weight, averaged over the
+    groups (Burda et al. 2016). k = 1 is the ELBO; L_k rises towards log p(x) as k grows."""
+    validate.positive_int(k, "k", upper=len(log_weights), upper_name="the number of weights")
+    groups = log_weights[: len(log_weights) // k * k].view(-1, k, log_weights.shape[1])
+    return -(torch.logsumexp(groups, 1) - math.log(k)).mean(0)
 
 
 def log_normal(z: Tensor, mean: Tensor, log_var: Tensor) -> Tensor:
@@ -47,19 +57,20 @@ class VAE(nn.Module):
     images are then (N, n_inputs).
     """
 
+    _parameter_constraints = {"latent": validate.Interval(1, integer=True),
+                              "train_samples": validate.Interval(1, integer=True),
+                              "n_inputs": validate.Interval(1, integer=True),
+                              "kl_weight": validate.Interval(0),
+                              "objective": validate.Options(("iwae", "elbo"))}
+
     def __init__(self, latent: int = 32, hidden: Sequence[int] = (512, 256), train_samples: int = 5,
                  n_inputs: int = 784, *, activation: type[nn.Module] = nn.ELU, kl_weight: float = 1.0,
                  objective: str = "iwae"):
+        validate.parameters(self, locals())
         super().__init__()
-        if latent < 1 or train_samples < 1:
-            raise ValueError(f"latent and train_samples must be >= 1, got {latent} and {train_samples}")
-        if not kl_weight >= 0:
-            raise ValueError(f"kl_weight must be >= 0, got {kl_weight}")
         if kl_weight != 1 and train_samples > 1:
             raise ValueError("kl_weight only applies to the ELBO: use train_samples=1 with it"
                              f" (got train_samples={train_samples}, kl_weight={kl_weight})")
-        if objective not in ("iwae", "elbo"):
-            raise ValueError(f'objective must be "iwae" or "elbo", got {objective!r}')
         self.latent, self.train_samples, self.n_inputs = latent, train_samples, n_inputs
         self.objective = objective
         self.kl_weight = float(kl_weight)
@@ -85,9 +96,18 @@ class VAE(nn.Module):
         mean, log_var = self.encoder(flat).chunk(2, dim=-1)
         return mean, log_var.clamp(-12, 8)
 
-    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    @property
+    def code_size(self) -> int:
+        return self.latent
+
+    def posterior(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Binary x -> (m, sigma): mean and log variance of q(z|x), each (N, latent)."""
         return self._posterior(self._flat(x))
+
+    def encode(self, x: Tensor) -> Tensor:
+        """Binary x -> the posterior means m, (N, latent): the code a VAE's decoder reconstructs
+        from, and the one to plot or probe (``posterior`` gives the variance too)."""
+        return self.posterior(x)[0]
 
     def decoder_logits(self, z: Tensor) -> Tensor:
         """(..., latent) -> Bernoulli logits (..., n_inputs)."""
@@ -101,7 +121,7 @@ class VAE(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Reconstruction: the decoded mean code, as pixel probabilities."""
-        return self.decode(self.encode(x)[0])
+        return self.decode(self.encode(x))
 
     def _sample_codes(self, x: Tensor, k: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """k codes per example by reparameterisation, z = m + exp(sigma / 2) * e, so gradients

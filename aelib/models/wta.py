@@ -4,19 +4,20 @@
 ``WTAAutoencoder`` (2015, fully connected, lifetime sparsity) keeps, for every hidden unit, only
 its largest ``rate`` fraction of activations across the batch: each unit must win, and only
 for the examples it fits best.
+
+Explained in chapter 7, `chapters/07_more_autoencoders.ipynb` (and chapter 7c's k-sparse sweep).
 """
 
 from __future__ import annotations
 
 import math
 
-import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
 from .. import validate
 from ..metrics import squared_error
-from .autoencoder import affine_decode, example_shape, unit_filters
+from .base import OneLayerAutoencoder
 
 
 def keep_top_k(h: Tensor, k: int, dim: int) -> Tensor:
@@ -27,29 +28,12 @@ def keep_top_k(h: Tensor, k: int, dim: int) -> Tensor:
     return h * (h >= threshold)
 
 
-class _LinearAutoencoder(nn.Module):
+class _WinnerTakeAll(OneLayerAutoencoder):
     """Shared shape: x (N, 1, 28, 28) -> encoder Linear -> code (N, hidden) -> linear decoder
-    (tied: the encoder's transpose) -> reconstruction; squared error, as in the papers."""
+    (tied: the encoder's transpose) -> reconstruction from the sparse code; squared error, as
+    in the papers. The decoder is linear, so values may leave [0, 1] slightly."""
 
-    def __init__(self, hidden: int, tied: bool, n_inputs: int):
-        super().__init__()
-        if hidden < 1:
-            raise ValueError(f"hidden must be a positive number of units, got {hidden}")
-        self.code_size, self.n_inputs, self.tied = hidden, n_inputs, tied
-        self.encoder = nn.Linear(n_inputs, hidden)
-        self.decoder = None if tied else nn.Linear(hidden, n_inputs)
-        self.decoder_bias = nn.Parameter(torch.zeros(n_inputs)) if tied else None
-
-    def decode(self, h: Tensor) -> Tensor:
-        """(N, hidden) -> (N, 1, 28, 28); linear, so values may leave [0, 1] slightly."""
-        validate.batch(h, "h", (self.code_size,), like=self)
-        out = affine_decode(h, self.encoder, self.decoder, self.decoder_bias)
-        return out.view(-1, *example_shape(self.n_inputs))
-
-    @property
-    def decoder_filters(self) -> Tensor:
-        """What each hidden unit draws: (hidden, n_inputs)."""
-        return unit_filters(self.encoder, self.decoder)
+    output_activation = None
 
     def sparse_code(self, x: Tensor) -> Tensor:
         raise NotImplementedError
@@ -62,21 +46,20 @@ class _LinearAutoencoder(nn.Module):
         return squared_error(self(x).view_as(x), x).mean()
 
 
-class KSparseAutoencoder(_LinearAutoencoder):
+class KSparseAutoencoder(_WinnerTakeAll):
     """k-sparse autoencoder (Makhzani & Frey 2014): linear hidden units z = W x + b, of which
     only each example's k largest are kept; tied weights, linear decoder. ``encode`` returns
     that sparse code (N, hidden)."""
 
     def __init__(self, hidden: int = 1000, k: int = 25, *, tied: bool = True, n_inputs: int = 784):
-        super().__init__(hidden, tied, n_inputs)
+        super().__init__(hidden, n_inputs, tied=tied)
         if not 1 <= k <= hidden:
             raise ValueError(f"k must be in 1..hidden={hidden}, got {k}")
         self.k = k
 
     def _largest(self, x: Tensor, n: int) -> Tensor:
         """The linear units of x (N, 1, 28, 28), each example's n largest kept: (N, hidden)."""
-        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
-        return keep_top_k(self.encoder(x.flatten(1)), n, dim=1)
+        return keep_top_k(self.pre_activation(x), n, dim=1)
 
     def sparse_code(self, x: Tensor) -> Tensor:
         return self._largest(x, self.k)
@@ -93,24 +76,24 @@ class KSparseAutoencoder(_LinearAutoencoder):
         return self._largest(x, min(self.code_size, round(alpha * self.k)))
 
 
-class WTAAutoencoder(_LinearAutoencoder):
+class WTAAutoencoder(_WinnerTakeAll):
     """Fully connected winner-take-all autoencoder with lifetime sparsity (Makhzani & Frey
     2015): ReLU units h = relu(W x + b); in the reconstruction each unit keeps only its
     ceil(rate * N) largest activations over the batch of N. ``encode`` returns all ReLU
     activations (N, hidden), the features the paper classifies with; ``forward`` reconstructs
     through the lifetime-sparse code of the batch it is given."""
 
+    _parameter_constraints = {"rate": validate.Interval(0, 1, closed="right",
+                                                        what="the fraction of the batch each unit keeps")}
+
     def __init__(self, hidden: int = 1000, rate: float = 0.05, *, tied: bool = False, n_inputs: int = 784):
-        super().__init__(hidden, tied, n_inputs)
-        if not 0 < rate <= 1:
-            raise ValueError(f"rate (the fraction of the batch each unit keeps) must be in (0, 1],"
-                             f" got {rate}")
+        validate.parameters(self, locals())
+        super().__init__(hidden, n_inputs, tied=tied)
         self.rate = rate
 
     def encode(self, x: Tensor) -> Tensor:
         """(N, 1, 28, 28) -> ReLU activations (N, hidden), no sparsity imposed."""
-        validate.batch(x, "x", example_shape(self.n_inputs), like=self)
-        return F.relu(self.encoder(x.flatten(1)))
+        return F.relu(self.pre_activation(x))
 
     def sparse_code(self, x: Tensor) -> Tensor:
         """The lifetime-sparse code of the batch x: each unit's top ceil(rate * N) activations."""

@@ -1,6 +1,7 @@
 """Every page of the built book renders in a real browser, offline: figures load, math is
 typeset, the console stays clean and no request leaves the local server."""
 
+import json
 import re
 from pathlib import Path
 
@@ -163,16 +164,21 @@ def test_execution_page_gives_each_chapters_time_and_memory(page, site_url):
     assert all(seconds > 0 and 0 < memory <= 4 for seconds, memory in cells), cells
 
 
-def test_execution_page_shows_the_recorded_full_mode_run(page, site_url):
-    # The second table: the run recorded by `make record` (tests/test_bench.py checks its
-    # numbers against the budgets), one full-mode row per chapter, and a line about the run.
+def test_execution_page_shows_the_recorded_full_mode_runs(page, site_url):
+    # After this build's table, the runs recorded by `make record` on full MNIST (both seeds) and
+    # Fashion-MNIST (an older run; tests/test_bench.py checks their numbers against the budgets):
+    # each a line about the run and one full-mode row per chapter.
     page.goto(f"{site_url}/execution.html", wait_until="networkidle")
-    assert "Recorded run (full-mode-" in page.locator(".record-summary").inner_text()
-    table = page.locator("main table.chapter-resources").nth(1)
-    rows = table.locator("tbody tr").evaluate_all(
-        "rows => rows.map(r => [r.querySelector('a').getAttribute('href'), r.lastElementChild.innerText])")
-    assert sorted(href for href, _ in rows) == sorted(CHAPTERS)
-    assert all(mode.startswith("full") for _, mode in rows), rows
+    summaries = page.locator(".record-summary").all_inner_texts()
+    assert [s.split(")")[0] for s in summaries] == [
+        f"Recorded run (full-mode-{name}.jsonl" for name in ("mnist", "fashion-mnist")]
+    for n, seeds in ((1, "seeds 0 / 1"), (2, "")):  # Fashion-MNIST's record is one older run
+        table = page.locator("main table.chapter-resources").nth(n)
+        rows = table.locator("tbody tr").evaluate_all(
+            "rows => rows.map(r => [r.querySelector('a').getAttribute('href'),"
+            " r.lastElementChild.innerText])")
+        assert sorted(href for href, _ in rows) == sorted(CHAPTERS)
+        assert all(mode.startswith("full") and mode.endswith(seeds) for _, mode in rows), rows
 
 
 def test_benchmarks_page_shows_the_recorded_full_suite(page, site_url):
@@ -205,3 +211,14 @@ def test_code_fits_and_glued_text_rendered(page, site_url, path):
     assert not hidden, f"printed output cut off on {path}: {hidden}"
     text = page.locator("main").inner_text()
     assert "{glue" not in text, f"a glue role left unrendered on {path}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_every_listing_a_chapter_shows_is_on_its_page(page, site_url, path):
+    # aelib.show displays each listing as it is called, so a cell of several show calls shows
+    # them all (a cell's value would show only its last); one listing per show call.
+    notebook = json.loads((ROOT / path.replace(".html", ".ipynb")).read_text(encoding="utf-8"))
+    calls = sum(len(re.findall(r"^\s*aelib\.show\(", "".join(c["source"]), re.MULTILINE))
+                for c in notebook["cells"] if c["cell_type"] == "code")
+    page.goto(f"{site_url}/{path}", wait_until="domcontentloaded")
+    assert page.locator(".aelib-show").count() == calls

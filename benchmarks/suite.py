@@ -1,6 +1,6 @@
 """Benchmarks: aelib next to its reference, same data, same seed, measured in one run.
 
-    python -m aelib.bench [--quick] [--only NAME] [--out results.json]
+    python -m benchmarks [--quick] [--only NAME] [--out results.json]   (from the repository root)
 
 ``make bench-record`` runs the full sizes into ``records/benchmarks-full.json``, which the
 book's Benchmarks page shows. Not a timed test: timings on shared machines are noisy, so each
@@ -34,9 +34,12 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from . import claims, config, data, metrics, tsne
-from .pca import PCA
-from .train import fit, predict
+from aelib import claims, config, data, metrics, tsne
+from aelib.config import timed
+from aelib.pca import PCA
+from aelib.train import fit, predict
+
+from .provenance import run_description
 
 
 def _open_tsne(X: torch.Tensor) -> np.ndarray | None:
@@ -70,13 +73,6 @@ def _all_images(name: str) -> tuple[torch.Tensor, torch.Tensor]:
     return images, torch.cat([splits.y_train, splits.y_val, splits.y_test])
 
 
-def _timed(fn, *args, **kwargs):
-    """``fn(*args, **kwargs)`` and its wall time in seconds."""
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
-
-
 def bench_tsne(quick: bool) -> list[dict]:
     """aelib's t-SNE next to scikit-learn's, both methods: fast (sparse P) vs Barnes-Hut at
     N = 1,000 / 2,500 / 5,000 (quick: 1,000), with openTSNE's FFT method beside them when it is
@@ -89,15 +85,15 @@ def bench_tsne(quick: bool) -> list[dict]:
     rows = []
     for method, n in runs:
         X = PCA(50).fit_transform(images[:n]).double()
-        ours, ours_s = _timed(tsne.TSNE(method=method, random_state=0).fit_transform, X)
+        ours, ours_s = timed(tsne.TSNE(method=method, random_state=0).fit_transform, X)
         sklearn_method = "barnes_hut" if method == "fast" else "exact"
-        ref, ref_s = _timed(SklearnTSNE(random_state=0, init="pca", method=sklearn_method).fit_transform,
+        ref, ref_s = timed(SklearnTSNE(random_state=0, init="pca", method=sklearn_method).fit_transform,
                             X.numpy())
         maps = {"aelib": ours, "sklearn": ref}
         row = {"benchmark": "tsne", "method": method, "n": n, "aelib_seconds": ours_s,
                "sklearn_seconds": ref_s, "time_ratio": ours_s / ref_s}
         if method == "fast":
-            opentsne, opentsne_s = _timed(_open_tsne, X)
+            opentsne, opentsne_s = timed(_open_tsne, X)
             if opentsne is not None:
                 maps["opentsne"], row["opentsne_seconds"] = opentsne, opentsne_s
         _score_maps(X, labels[:n], maps, row)
@@ -116,7 +112,7 @@ def bench_tsne(quick: bool) -> list[dict]:
 
 
 def bench_vae(quick: bool) -> list[dict]:
-    from .models import VAE
+    from aelib.models import VAE
 
     splits = data.load("mnist")
     x_train = data.binarize(splits.x_train, seed=0)
@@ -160,8 +156,8 @@ def bench_tsne_scaling(quick: bool) -> list[dict]:
     rows = []
     for name, images, n in runs:
         X = PCA(50).fit_transform(images[:n]).double()
-        _, ours = _timed(tsne.TSNE(method="fast", random_state=0).fit_transform, X)
-        _, theirs = _timed(SklearnTSNE(random_state=0, init="pca").fit_transform, X.numpy())
+        _, ours = timed(tsne.TSNE(method="fast", random_state=0).fit_transform, X)
+        _, theirs = timed(SklearnTSNE(random_state=0, init="pca").fit_transform, X.numpy())
         rows.append({"benchmark": "tsne scaling", "data": name, "n": n, "aelib_seconds": ours,
                      "sklearn_seconds": theirs})
         print(f"t-SNE scaling, N={n} ({name}): aelib {ours:.1f} s, scikit-learn {theirs:.1f} s", flush=True)
@@ -178,7 +174,7 @@ def bench_tsne_scaling(quick: bool) -> list[dict]:
 def bench_pca(quick: bool) -> list[dict]:
     """Deep AE vs PCA at code sizes 2, 8, 32 (test reconstruction error), and the linear AE vs
     PCA (error ratio and largest principal angle between their subspaces)."""
-    from .models import Autoencoder, LinearAutoencoder
+    from aelib.models import Autoencoder, LinearAutoencoder
 
     splits = data.load("mnist")
     x, x_test = splits.x_train, splits.x_test
@@ -214,8 +210,8 @@ def bench_pca(quick: bool) -> list[dict]:
 def bench_denoising(quick: bool) -> list[dict]:
     """A denoising AE vs the best Gaussian blur and median filter (parameters chosen on the
     validation images) on test digits with Gaussian noise, sigma 0.5: PSNR in dB."""
-    from . import filters
-    from .models import Autoencoder, DenoisingAutoencoder
+    from aelib import filters
+    from aelib.models import Autoencoder, DenoisingAutoencoder
 
     splits = data.load("mnist")
     generator = torch.Generator().manual_seed(1)
@@ -226,10 +222,8 @@ def bench_denoising(quick: bool) -> list[dict]:
         return metrics.psnr(images.clamp(0, 1), clean)
 
     scores = {"noisy input": psnr(noisy_test, splits.x_test)}
-    for name, apply, params in (("Gaussian blur", filters.gaussian_blur, (0.5, 0.7, 1.0, 1.5)),
-                                ("median filter", filters.median_filter, (3, 5))):
-        best = max(params, key=lambda p: psnr(apply(noisy_val, p), splits.x_val))
-        scores[name] = psnr(apply(noisy_test, best), splits.x_test)
+    tuned = filters.best_filters(noisy_val, splits.x_val, noisy_test, splits.x_test)  # chapter 2c's grid
+    scores["Gaussian blur"], scores["median filter"] = tuned["Gaussian blur"][1], tuned["median"][1]
     config.seed_everything(0)
     denoiser = Autoencoder((784, 512, 128, 64))
     history = fit(DenoisingAutoencoder(denoiser, "gaussian", (0.2, 0.6)), splits.x_train,
@@ -249,7 +243,7 @@ def bench_denoising(quick: bool) -> list[dict]:
 def bench_autoregressive(quick: bool) -> list[dict]:
     """PixelRNN (Row LSTM) and PixelCNN vs the independent-pixel baseline on binarized digits:
     test NLL (nats, and bits/dim), training time, and the time to sample 16 images."""
-    from .models import IndependentPixels, PixelCNN, RowLSTM
+    from aelib.models import IndependentPixels, PixelCNN, RowLSTM
 
     splits = data.load("mnist")
     x = data.binarize(splits.x_train, seed=0)
@@ -274,7 +268,7 @@ def bench_autoregressive(quick: bool) -> list[dict]:
     for name, model in models.items():
         model.to(config.DEVICE)
         nll = float(predict(model.nll, x_test, batch_size=250).mean())
-        _, sample_seconds = _timed(model.sample, 16, generator=torch.Generator().manual_seed(1))
+        _, sample_seconds = timed(model.sample, 16, generator=torch.Generator().manual_seed(1))
         row |= {f"{name}_nll": nll, f"{name}_bits_per_dim": metrics.bits_per_dim(nll),
                 f"{name}_sample16_seconds": sample_seconds}
     for name in ("pixelrnn", "pixelcnn"):
@@ -290,7 +284,7 @@ def bench_autoregressive(quick: bool) -> list[dict]:
 def bench_chapters(quick: bool, path: str | None = None) -> list[dict]:
     """``claims.chapter_statistics`` of the last book build (``_build/results.jsonl``, written by
     ``make book``); nothing is re-run."""
-    path = path or os.environ.get("AELIB_RESULTS") or "_build/results.jsonl"
+    path = path or config.results_path() or "_build/results.jsonl"
     if not os.path.isfile(path):
         print(f"chapter statistics: no {path}; run `make book` first", flush=True)
         return []
@@ -319,7 +313,7 @@ def bench_throughput(quick: bool) -> list[dict]:
     """Images per second of ``fit`` and of the plain loop, on the same MLP autoencoder
     784-512-128-32-128-512-784, batch 128, lr 1e-3, 2 epochs over 10k images (CPU); min of
     alternating repeats after a warm-up, so that both see the same machine load."""
-    from .models import Autoencoder
+    from aelib.models import Autoencoder
 
     splits = data.load("mnist")
     x = torch.cat([splits.x_train, splits.x_val, splits.x_test])[:2000 if quick else 10_000].cpu()
@@ -367,37 +361,14 @@ BENCHMARKS = {"tsne": bench_tsne, "tsne-scaling": bench_tsne_scaling, "pca": ben
               "throughput": bench_throughput, "chapters": bench_chapters}
 
 
-def run_description(**extra) -> dict:
-    """What a recorded run needs to say about itself: date, commit (with a note if the working
-    tree has uncommitted changes), machine and torch version, plus ``extra``."""
-    import platform
-    import subprocess
-
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], capture_output=True, text=True).stdout.strip()
-        except OSError:  # no git: a copy of the book outside a repository
-            return ""
-
-    commit = (git("rev-parse", "--short", "HEAD") or "unknown") + (
-        " with uncommitted changes" if git("status", "--porcelain") else "")
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu = platform.machine()
-    return {"date": time.strftime("%Y-%m-%d"), "commit": commit,
-            "machine": f"{torch.get_num_threads()} CPU threads of {cpu}", "torch": torch.__version__, **extra}
-
-
 def main(argv: list[str] | None = None) -> dict[str, list[dict]]:
-    parser = argparse.ArgumentParser(prog="python -m aelib.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--only", choices=sorted(BENCHMARKS), help="run one benchmark")
     parser.add_argument("--out", help="write the results as JSON to this file:"
                         " {'about': {date, commit, machine, ...}, 'results': {name: [rows]}}")
     args = parser.parse_args(argv)
-    config.setup(seed=0)
+    config.configure(seed=0)
     about = run_description(sizes="quick" if args.quick else "full", only=args.only)
     start = time.perf_counter()
     results = {name: bench(args.quick) for name, bench in BENCHMARKS.items() if args.only in (None, name)}
@@ -407,7 +378,3 @@ def main(argv: list[str] | None = None) -> dict[str, list[dict]]:
         with open(args.out, "w", encoding="utf-8") as f:
             json.dump({"about": about, "results": results}, f, indent=2)
     return results
-
-
-if __name__ == "__main__":
-    main()

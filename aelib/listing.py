@@ -1,4 +1,8 @@
-"""``show(obj)``: the source code of a function or class, highlighted, in Jupyter and on the site."""
+"""``aelib.show(obj)``: the source of a function or class, highlighted, in Jupyter and on the site.
+
+In a notebook each ``show`` displays its listing as it is called, so a cell of several ``show``
+calls shows every listing (a returned object would show only the cell's last one).
+"""
 
 from __future__ import annotations
 
@@ -31,8 +35,26 @@ class _Source:
                 + highlight(self.code, PythonLexer(), formatter) + "</div>")
 
 
-def show(obj) -> _Source:
-    """Render ``obj``'s source, highlighted (Jupyter and the website) or as plain text."""
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ != "TerminalInteractiveShell"
+
+
+def show(obj) -> _Source | None:
+    """Render ``obj``'s source, highlighted (Jupyter and the website) or as plain text.
+
+    In a notebook (a Jupyter kernel) the listing is displayed at once and None is returned;
+    elsewhere the listing is returned, to print or to display."""
     module = getattr(obj, "__module__", "")
     name = f"{module}.{getattr(obj, '__qualname__', repr(obj))}"
-    return _Source(source(obj), name)
+    listing = _Source(source(obj), name)
+    if not _in_notebook():
+        return listing
+    from IPython.display import display
+
+    display(listing)
+    return None
