@@ -23,7 +23,7 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
         ("on all 60,000 training digits.", "paper: Hinton and Salakhutdinov's protocol"),
         ("batch 128", "constant: the throughput benchmark's batch"),
         ("instead of a dozen element-wise operations", "notation"),
-        ("the target of 1.25 times", "constant: aelib.bench's throughput target"),
+        ("the target of 1.25 times", "constant: the benchmark suite's throughput target"),
     ],
     "01_tsne": [
         ("PCA to 50 dimensions", "lecture: the lecture's PCA step before t-SNE"),
@@ -142,6 +142,9 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
         ("followed by six 3x3 convolutions", "constant: PixelCNN(layers=7)"),
         ("draw pixel 2 from", "notation"),
         ("(9 rows for 7 layers)", "constant: the PixelCNN's receptive field"),
+        ("colour and 256 intensities", "constant: the values of an 8-bit channel"),
+        ("an integer from 0 to 255", "constant: the values of an 8-bit channel"),
+        ("a 256-way softmax, three per pixel", "constant: one softmax per colour of an 8-bit pixel"),
         ("its 16 samples row by row", "constant: the animation's samples"),
         ("50,000 training images, scored on its 10,000 test images", "paper: the PixelRNN paper's protocol"),
         ("Completing half an image", "notation"),

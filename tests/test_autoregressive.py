@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from aelib.models import autoregressive as ar
+from aelib.models.autoregressive import receptive_field
 
 SMALL = {
     "independent": lambda: ar.IndependentPixels(),
@@ -97,3 +98,41 @@ def test_start_at_independent_makes_the_model_the_baseline(name):
     # the last layer is zeroed: the model starts exactly at the independent-pixel likelihood
     with torch.no_grad():
         torch.testing.assert_close(model.nll(x), ar.IndependentPixels.fitted(x).nll(x))
+
+
+def _field_of_positive_weights(model, target):
+    # Every weight positive, input all ones: no ReLU is off and no two paths cancel, so the
+    # gradient is non-zero exactly on the pixels the architecture connects to the target.
+    torch.manual_seed(0)
+    model = model.double()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(0.01 + 0.02 * torch.rand_like(p))
+        for m in model.modules():
+            if hasattr(m, "mask"):
+                m.weight.mul_(m.mask)
+    x = torch.ones(1, 1, 28, 28, dtype=torch.float64, requires_grad=True)
+    (grad,) = torch.autograd.grad(model.logits(x)[0, 0, target[0], target[1]], x)
+    return grad[0, 0] != 0
+
+
+@pytest.mark.parametrize("target", [(14, 14), (0, 5), (27, 0), (3, 26)])
+def test_receptive_fields_read_off_the_connections_match_the_models(target):
+    assert torch.equal(receptive_field("pixelcnn", target, layers=7),
+                       _field_of_positive_weights(ar.PixelCNN(channels=4, layers=7), target))
+    assert torch.equal(receptive_field("row-lstm", target),
+                       _field_of_positive_weights(ar.RowLSTM(hidden=4, channels=4), target))
+
+
+def test_only_the_diagonal_bilstm_sees_almost_all_the_context():
+    target = (14, 14)
+    before = torch.zeros(28, 28, dtype=torch.bool)
+    before[:14], before[14, :14] = True, True
+    fields = {a: receptive_field(a, target) for a in ("pixelcnn", "row-lstm", "diagonal-bilstm")}
+    assert all(not (f & ~before).any() for f in fields.values())  # causal
+    missed = before & ~fields["diagonal-bilstm"]
+    assert missed.nonzero().tolist() == [[13, 27]]  # the last pixel of the row above: no feature reads it
+    assert fields["pixelcnn"].sum() < fields["row-lstm"].sum() < fields["diagonal-bilstm"].sum()
+    assert fields["pixelcnn"][7, 20] and not fields["pixelcnn"][13, 20]  # the blind spot: a wedge up-right
+    with pytest.raises(ValueError, match="target must be a pixel"):
+        receptive_field("row-lstm", (28, 0))
