@@ -15,11 +15,15 @@ Lines of the chapters run again replace their earlier lines; the rest of the fil
 
     python .ci/margins.py --restamp --chapters 07_more_autoencoders --out records/margins-quick.jsonl
 
-``--restamp`` is for a change that measures nothing differently (a figure, a printed table): it
-runs each chapter once (quick mode, seed 0, default path, the offline subset) and, only if every
-check and its value are exactly those of the record's run with the same settings, gives the
-chapter's record lines the new code hash. Otherwise it changes nothing and fails: run the
-margins for that chapter again.
+``--restamp`` is for a change that measures nothing differently (a figure, a printed table, a
+function that moved into the library): it runs each chapter once (quick mode, seed 0, default
+path, the offline subset) and, only if every check and its value are exactly those of the
+record's run with the same settings, gives the chapter's record lines the new code hash, in
+``--out`` and in every full-mode record (``records/full-mode-*.jsonl``). A full-mode record is
+restamped only where the change leaves every line that differs between the modes (budgets,
+mode tests: ``claims.mode_dependent_lines``) as it was in the recorded code, found by its hash
+in git's history; otherwise that record is left stale, to be run again with ``make record``.
+If a value differs, nothing changes and the command fails: run the margins for that chapter again.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +41,8 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from aelib.claims import code_hash  # noqa: E402
+from aelib.claims import code_hash, mode_dependent_lines, notebook_code_hash  # noqa: E402
+from benchmarks.provenance import cpu_name, run_description  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,14 +54,6 @@ def cpu_flags() -> set[str]:
         return set(line.split(":", 1)[1].split())
     except (OSError, StopIteration):
         return set()
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.machine()
 
 
 def path_environment(path: str) -> dict[str, str]:
@@ -133,6 +130,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="start the file with a line about the run (date, commit, machine): make record")
     parser.add_argument("--restamp", action="store_true",
                         help="re-hash a chapter's record after a change that alters no value (see above)")
+    parser.add_argument("--no-run", action="store_true",
+                        help="with --restamp: only pass a current quick record's hash on to the full records")
     args = parser.parse_args(argv)
     if args.restamp:
         sys.exit(restamp(args))
@@ -156,8 +155,6 @@ def main(argv: list[str] | None = None) -> None:
     header = [r for r in old if "record" in r]
     kept = [r for r in old if "record" not in r and key(r) not in ran]  # what this run did not redo
     if args.about:
-        from aelib.bench import run_description
-
         seeds = sorted({r["seed"] for r in kept + lines} | set(args.seeds))  # one seed at a time adds up
         header = [{"record": run_description(data=args.data, mode=args.mode, seeds=seeds)}]
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +182,15 @@ def restamp(args) -> int:
 
         recorded = values(r for r in rows if "record" not in r and r["mode"] == "quick" and r["seed"] == 0
                           and r["path"] == "default" and r["data"] == "mnist-10k")
+        current = code_hash(page)
+        if args.no_run:  # the quick record was restamped by a run already: pass it on
+            if not all(r.get("code") == current for r in rows if r.get("chapter") == chapter):
+                print(f"{stem}: {out.name} is not current: restamp it with a run first", file=sys.stderr)
+                status = 1
+                continue
+            for record in sorted((ROOT / "records").glob("full-mode-*.jsonl")):
+                restamp_full_record(record, page, current)
+            continue
         with tempfile.TemporaryDirectory(prefix="aelib-restamp-") as scratch:
             now = values(one_run([page], "quick", "mnist", None, 0, "default", Path(scratch), args.timeout))
         if ERRORS:
@@ -201,8 +207,49 @@ def restamp(args) -> int:
             if r.get("chapter") == chapter:
                 r["code"] = new
         print(f"{stem}: {len(now)} values reproduced exactly; record restamped with code {new}")
-    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        out.write_text("".join(json.dumps(r) + "\n" for r in rows))  # kept chapter by chapter
+        for record in sorted((ROOT / "records").glob("full-mode-*.jsonl")):
+            restamp_full_record(record, page, new)
     return status
+
+
+def recorded_source(page: Path, code: str) -> str | None:
+    """The version of ``page`` in git's history whose code hash is ``code``, as JSON text."""
+    relative = str(page.relative_to(ROOT))
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout
+
+    for commit in git("log", "--format=%H", "--", relative).split():
+        text = git("show", f"{commit}:{relative}")
+        try:
+            if notebook_code_hash(text) == code:
+                return text
+        except ValueError:  # not JSON at that commit
+            continue
+    return None
+
+
+def restamp_full_record(record: Path, page: Path, new: str) -> None:
+    """Give ``page``'s lines of the full-mode ``record`` the code hash ``new`` if the change since
+    the recorded code leaves its mode-dependent lines (budgets) as they were."""
+    chapter = f"chapters/{page.stem}"
+    rows = [json.loads(line) for line in record.read_text().splitlines()]
+    codes = {r["code"] for r in rows if r.get("chapter") == chapter and "code" in r} - {new}
+    if not codes:
+        return
+    now = mode_dependent_lines(page.read_text(encoding="utf-8"))
+    for code in codes:
+        old = recorded_source(page, code)
+        if old is None or mode_dependent_lines(old) != now:
+            why = "its code is not in git's history" if old is None else "budgets or mode tests changed"
+            print(f"{record.name}: {page.stem} left stale ({why}): run make record for it")
+            return
+    for r in rows:
+        if r.get("chapter") == chapter and "code" in r:  # (a record from before hashes has none)
+            r["code"] = new
+    record.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    print(f"{record.name}: {page.stem} restamped (no budget or mode test changed)")
 
 
 if __name__ == "__main__":

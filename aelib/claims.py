@@ -150,14 +150,14 @@ def check(id: str, claim: str, value: float, *, full: Threshold, quick: Threshol
     kind = "smoke" if smoke and config.QUICK else "claim"
     result = Result(id, claim, value, f"{symbol} {bound:g}", passed, kind,
                     config.mode(), data, None if reference is None else str(reference), smoke,
-                    os.environ.get("AELIB_CHAPTER"), time.time())
+                    config.chapter(), time.time())
     _keep(result)
     label = "SMOKE " if kind == "smoke" else ""
     verdict = "PASS" if passed else "FAIL"
     ref_text = f"; reference: {result.reference}" if result.reference else ""
     print(f"[{label}{verdict}] {claim} = {value:.4g}  (needs {symbol} {bound:g} in {config.mode()} mode"
           f"{ref_text})")
-    if not passed and os.environ.get("AELIB_CHECKS", "assert") != "record":
+    if not passed and config.failed_checks_raise():
         raise AssertionError(f"claim {id!r} ({claim}) does not hold: {value:.4g} is not {symbol} {bound:g}"
                              f" ({config.mode()} mode, data {data})")
     return result
@@ -168,7 +168,7 @@ def record(id: str, name: str, value: float, *, reference: str | None = None,
     """Print and record a measured number that is never asserted (run time, memory, timings)."""
     _validate_id(id)
     result = Result(id, name, _finite(value), None, None, "record", config.mode(), config.current_data(),
-                    reference, None, os.environ.get("AELIB_CHAPTER"), time.time())
+                    reference, None, config.chapter(), time.time())
     _keep(result)
     if not quiet:
         ref_text = f" ({reference})" if reference else ""
@@ -187,7 +187,7 @@ def bound(id: str) -> float:
 
 def _keep(result: Result) -> None:
     RESULTS.append(result)
-    path = os.environ.get("AELIB_RESULTS")
+    path = config.results_path()
     if path:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with open(path, "a", encoding="utf-8") as f:
@@ -277,15 +277,17 @@ def read_results(path: str | os.PathLike) -> list[dict]:
 
 def chapter_statistics(path: str | os.PathLike) -> list[dict]:
     """Each chapter's run time and peak memory, from the records its ``report()`` wrote to a
-    results file, one dict per chapter in run order: ``chapter``, ``mode``, ``data``,
+    results file, one dict per chapter (and per seed, in a record of several seeds) in run
+    order: ``chapter``, ``mode``, ``data``, ``seed`` (None where the file has none),
     ``seconds``, ``peak_memory_gib``."""
-    rows: dict[str, dict] = {}
+    rows: dict[tuple[str, int | None], dict] = {}
     for r in read_results(path):
         chapter = r.get("chapter")
         if not chapter or not chapter.startswith("chapters/"):
             continue
-        row = rows.setdefault(chapter, {"benchmark": "chapter", "chapter": chapter, "mode": r["mode"],
-                                        "data": r["data"]})
+        row = rows.setdefault((chapter, r.get("seed")), {"benchmark": "chapter", "chapter": chapter,
+                                                         "mode": r["mode"], "data": r["data"],
+                                                         "seed": r.get("seed")})
         # records written before checks had ids carry only their names
         if r.get("id") == "run-time" or r["name"].startswith("chapter run time"):
             row["seconds"] = r["value"]
@@ -353,12 +355,32 @@ def _without_statements(source: str) -> str:
     return ast.unparse(tree)
 
 
+def _code_cells(notebook_text: str) -> list[str]:
+    """Each code cell of a notebook, normalised as the code hash reads it (empty ones left out)."""
+    notebook = json.loads(notebook_text)
+    cells = (_without_statements("".join(c["source"])) for c in notebook["cells"] if c["cell_type"] == "code")
+    return [cell for cell in cells if cell.strip()]  # a cell of glue calls only adds nothing
+
+
+def notebook_code_hash(notebook_text: str) -> str:
+    """``code_hash`` of a notebook given as its JSON text (e.g. a version from git's history)."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(_code_cells(notebook_text)).encode()).hexdigest()[:12]
+
+
 def code_hash(page: str | os.PathLike) -> str:
     """A short hash of a notebook's code: it changes when what the page measures changes, not
     when only a threshold or a claim's wording does (a record of its values stays valid)."""
-    import hashlib
+    return notebook_code_hash(Path(page).read_text(encoding="utf-8"))
 
-    notebook = json.loads(Path(page).read_text(encoding="utf-8"))
-    cells = (_without_statements("".join(c["source"])) for c in notebook["cells"] if c["cell_type"] == "code")
-    code = "\n".join(cell for cell in cells if cell.strip())  # a cell of glue calls only adds nothing
-    return hashlib.sha256(code.encode()).hexdigest()[:12]
+
+MODE_MARKERS = ("budget(", "QUICK", "mode()")
+
+
+def mode_dependent_lines(notebook_text: str) -> list[str]:
+    """The normalised code lines of a notebook that differ between quick and full mode (budgets,
+    mode tests): a change elsewhere that leaves every quick-mode value as it was leaves the
+    full-mode values as they were too."""
+    return [line for cell in _code_cells(notebook_text) for line in cell.splitlines()
+            if any(marker in line for marker in MODE_MARKERS)]

@@ -136,7 +136,19 @@ def test_chapter_statistics_come_from_the_records(tmp_path):
         aelib.record("run-time", claims.RUN_TIME, 7.0)
     (row,) = claims.chapter_statistics(path)
     assert row == {"benchmark": "chapter", "chapter": "chapters/01_tsne", "mode": "quick",
-                   "data": "mnist-10k", "seconds": 42.0, "peak_memory_gib": 1.5}
+                   "data": "mnist-10k", "seed": None, "seconds": 42.0, "peak_memory_gib": 1.5}
+
+
+def test_chapter_statistics_of_a_record_of_two_seeds_keep_both(tmp_path):
+    path = tmp_path / "full-mode-mnist.jsonl"
+    lines = [{"record": {"date": "today"}}] + [
+        {"id": id, "name": name, "chapter": "chapters/01_tsne", "value": value, "kind": "record",
+         "mode": "full", "data": "mnist", "seed": seed}
+        for seed in (0, 1) for id, name, value in (("run-time", claims.RUN_TIME, 100.0 + seed),
+                                                   ("peak-memory", claims.PEAK_MEMORY, 1.0))]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    rows = claims.chapter_statistics(path)
+    assert [(r["seed"], r["seconds"]) for r in rows] == [(0, 100.0), (1, 101.0)]
 
 
 # ----------------------------------------------------------------------------- the pages' checks
