@@ -41,7 +41,7 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from aelib.claims import code_hash, mode_dependent_lines, notebook_code_hash  # noqa: E402
+from aelib.claims import code_hash, mode_dependent_lines, notebook_code_hash, read_results  # noqa: E402
 from benchmarks.provenance import cpu_name, run_description  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,6 +63,11 @@ def path_environment(path: str) -> dict[str, str]:
         return {}
     isa = "AVX2" if "avx512f" in cpu_flags() else "AVX"
     return {"MKL_ENABLE_INSTRUCTIONS": isa, "ONEDNN_MAX_CPU_ISA": isa}
+
+
+def write_lines(path: Path, rows: list[dict]) -> None:
+    """A JSON-lines file of ``rows`` (``claims.read_results`` reads it back)."""
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
 ERRORS: list[str] = []  # cells that raised, in every page run so far ("page: cell i: error")
@@ -105,7 +110,7 @@ def one_run(pages: list[Path], mode: str, data: str, data_dir: str | None, seed:
     for page in pages:
         seconds = run_page(page, env | {"AELIB_CHAPTER": f"chapters/{page.stem}"}, timeout)
         print(f"{run} {page.stem}: {seconds:.0f} s", flush=True)
-    rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    rows = read_results(results) if results.exists() else []
     cpu, today = cpu_name(), time.strftime("%Y-%m-%d")
     lines = [{"id": r["id"], "name": r["name"], "chapter": r.get("chapter"), "value": r["value"],
               "threshold": r["threshold"], "passed": r["passed"], "kind": r["kind"], "mode": r["mode"],
@@ -151,14 +156,14 @@ def main(argv: list[str] | None = None) -> None:
         return r["chapter"], r["mode"], r["data"], r["seed"], r["path"]
 
     ran = {key(r) for r in lines}
-    old = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+    old = read_results(out) if out.exists() else []
     header = [r for r in old if "record" in r]
     kept = [r for r in old if "record" not in r and key(r) not in ran]  # what this run did not redo
     if args.about:
         seeds = sorted({r["seed"] for r in kept + lines} | set(args.seeds))  # one seed at a time adds up
         header = [{"record": run_description(data=args.data, mode=args.mode, seeds=seeds)}]
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("".join(json.dumps(r) + "\n" for r in header + kept + lines))
+    write_lines(out, header + kept + lines)
     print(f"{len(lines)} check values written to {out} ({len(kept)} kept from before)")
     sys.exit(1 if ERRORS or any(r["passed"] is False for r in lines) else 0)
 
@@ -170,7 +175,7 @@ def restamp(args) -> int:
         print("--restamp needs --chapters", file=sys.stderr)
         return 2
     out = Path(args.out)
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    rows = read_results(out)
     status = 0
     for stem in args.chapters:
         page = ROOT / "chapters" / f"{stem}.ipynb"
@@ -188,8 +193,7 @@ def restamp(args) -> int:
                 print(f"{stem}: {out.name} is not current: restamp it with a run first", file=sys.stderr)
                 status = 1
                 continue
-            for record in sorted((ROOT / "records").glob("full-mode-*.jsonl")):
-                restamp_full_record(record, page, current)
+            restamp_full_records(page, current)
             continue
         with tempfile.TemporaryDirectory(prefix="aelib-restamp-") as scratch:
             now = values(one_run([page], "quick", "mnist", None, 0, "default", Path(scratch), args.timeout))
@@ -202,14 +206,12 @@ def restamp(args) -> int:
                   "run the margins for this chapter again; nothing restamped", file=sys.stderr)
             status = 1
             continue
-        new = code_hash(page)
         for r in rows:
             if r.get("chapter") == chapter:
-                r["code"] = new
-        print(f"{stem}: {len(now)} values reproduced exactly; record restamped with code {new}")
-        out.write_text("".join(json.dumps(r) + "\n" for r in rows))  # kept chapter by chapter
-        for record in sorted((ROOT / "records").glob("full-mode-*.jsonl")):
-            restamp_full_record(record, page, new)
+                r["code"] = current  # the hash of the code that ran
+        print(f"{stem}: {len(now)} values reproduced exactly; record restamped with code {current}")
+        write_lines(out, rows)  # kept chapter by chapter
+        restamp_full_records(page, current)
     return status
 
 
@@ -230,11 +232,17 @@ def recorded_source(page: Path, code: str) -> str | None:
     return None
 
 
+def restamp_full_records(page: Path, new: str) -> None:
+    """``restamp_full_record`` for every full-mode record of the book."""
+    for record in sorted((ROOT / "records").glob("full-mode-*.jsonl")):
+        restamp_full_record(record, page, new)
+
+
 def restamp_full_record(record: Path, page: Path, new: str) -> None:
     """Give ``page``'s lines of the full-mode ``record`` the code hash ``new`` if the change since
     the recorded code leaves its mode-dependent lines (budgets) as they were."""
     chapter = f"chapters/{page.stem}"
-    rows = [json.loads(line) for line in record.read_text().splitlines()]
+    rows = read_results(record)
     codes = {r["code"] for r in rows if r.get("chapter") == chapter and "code" in r} - {new}
     if not codes:
         return
@@ -248,7 +256,7 @@ def restamp_full_record(record: Path, page: Path, new: str) -> None:
     for r in rows:
         if r.get("chapter") == chapter and "code" in r:  # (a record from before hashes has none)
             r["code"] = new
-    record.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_lines(record, rows)
     print(f"{record.name}: {page.stem} restamped (no budget or mode test changed)")
 
 

@@ -34,6 +34,12 @@ def _batch(name: str, n: int = 4) -> torch.Tensor:
     return torch.bernoulli(torch.full((n, 1, 28, 28), 0.3), generator=g)  # binary images
 
 
+def _built(name: str) -> tuple[torch.nn.Module, torch.Tensor]:
+    """Model class ``name`` built with no arguments (seeded), and a batch it takes."""
+    torch.manual_seed(0)
+    return getattr(models, name)(), _batch(name)
+
+
 def test_every_model_class_says_which_contract_it_keeps():
     listed = AUTOENCODERS | DENSITY_MODELS | CODE_MAPS | SUPERVISED
     assert sorted(set(MODEL_CLASSES) - listed) == [], "list the new model class above"
@@ -42,10 +48,8 @@ def test_every_model_class_says_which_contract_it_keeps():
 
 @pytest.mark.parametrize("name", MODEL_CLASSES)
 def test_the_model_trains_on_its_loss(name):
-    torch.manual_seed(0)
-    model = getattr(models, name)()
+    model, x = _built(name)
     assert isinstance(model, Trainable)
-    x = _batch(name)
     loss = model.loss(x, torch.arange(len(x)) % 10) if name in SUPERVISED else model.loss(x)
     assert loss.shape == () and torch.isfinite(loss)
     loss.backward()
@@ -54,10 +58,8 @@ def test_the_model_trains_on_its_loss(name):
 
 @pytest.mark.parametrize("name", sorted(AUTOENCODERS))
 def test_the_autoencoder_encodes_to_a_vector_of_code_size(name):
-    torch.manual_seed(0)
-    model = getattr(models, name)().eval()
-    assert isinstance(model, CodeModel)
-    x = _batch(name)
+    model, x = _built(name)
+    assert isinstance(model.eval(), CodeModel)
     with torch.no_grad():
         code = model.encode(x)
         assert isinstance(model.code_size, int) and isinstance(code, torch.Tensor)
@@ -68,19 +70,16 @@ def test_the_autoencoder_encodes_to_a_vector_of_code_size(name):
 
 @pytest.mark.parametrize("name", sorted(CODE_MAPS))
 def test_the_listed_exceptions_encode_to_feature_maps(name):
-    model = getattr(models, name)().eval()
-    x = _batch(name)
+    model, x = _built(name)
     with torch.no_grad():
-        code = model.encode(x)
+        code = model.eval().encode(x)
         assert code.dim() == 4 and model.decode(code).shape == x.shape
 
 
 @pytest.mark.parametrize("name", sorted(DENSITY_MODELS))
 def test_the_density_model_scores_and_samples(name):
-    torch.manual_seed(0)
-    model = getattr(models, name)().eval()
-    assert isinstance(model, DensityModel)
-    x = _batch(name)
+    model, x = _built(name)
+    assert isinstance(model.eval(), DensityModel)
     with torch.no_grad():
         nll = model.nll(x)
         assert nll.shape == (len(x),) and torch.isfinite(nll).all() and (nll > 0).all()
