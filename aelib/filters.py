@@ -67,11 +67,8 @@ def best_filters(noisy_val: Tensor, clean_val: Tensor, noisy_test: Tensor, clean
     parameter with the best PSNR on the validation images (N, 1, 28, 28) and that parameter's
     PSNR on the test images, in dB: name -> (parameter, test PSNR). Outputs are clamped to
     [0, 1] before they are scored."""
-    def psnr(images: Tensor, clean: Tensor) -> float:
-        return metrics.psnr(images.clamp(0, 1), clean)
-
     found = {}
     for name, (apply, params) in (FILTER_GRID if grid is None else grid).items():
-        chosen = max(params, key=lambda p: psnr(apply(noisy_val, p), clean_val))
-        found[name] = chosen, psnr(apply(noisy_test, chosen), clean_test)
+        chosen = max(params, key=lambda p: metrics.psnr(apply(noisy_val, p), clean_val, clip=True))
+        found[name] = chosen, metrics.psnr(apply(noisy_test, chosen), clean_test, clip=True)
     return found

@@ -38,9 +38,12 @@ def reconstruction_error(reconstruction: Tensor, x: Tensor) -> float:
     return float(squared_error(reconstruction, x).mean())
 
 
-def psnr(reconstruction: Tensor, x: Tensor, max_value: float = 1.0) -> float:
-    """Peak signal-to-noise ratio in dB, averaged over examples."""
+def psnr(reconstruction: Tensor, x: Tensor, max_value: float = 1.0, *, clip: bool = False) -> float:
+    """Peak signal-to-noise ratio in dB, averaged over examples. ``clip`` first clamps the
+    reconstruction to [0, max_value], as an image a denoiser or a filter outputs would be."""
     _same_shape(reconstruction, x)
+    if clip:
+        reconstruction = reconstruction.clamp(0, max_value)
     mse = (reconstruction - x).pow(2).flatten(1).mean(1).clamp_min(1e-12)
     return float((10 * torch.log10(max_value**2 / mse)).mean())
 

@@ -64,6 +64,8 @@ def test_reconstruction_error_and_psnr():
     y = torch.full((2, 1, 2, 2), 0.1)
     assert metrics.reconstruction_error(y, x) == pytest.approx(0.04)
     assert metrics.psnr(y, x) == pytest.approx(20.0)
+    clipped = metrics.psnr(y - 0.2, x, clip=True)  # -0.1 everywhere clips to 0: the PSNR of x itself
+    assert clipped == metrics.psnr(x, x) > metrics.psnr(y - 0.2, x)
     with pytest.raises(ValueError, match="must have the same shape"):
         metrics.reconstruction_error(y, torch.zeros(2, 4))
 
