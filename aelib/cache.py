@@ -31,9 +31,6 @@ class CacheError(RuntimeError):
     """A cache entry is unreadable, stale or does not fit the model; it will be retrained."""
 
 
-cache_dir = config.cache_dir
-
-
 def _full_config(name: str, cfg: Mapping) -> dict:
     return {"name": name, **cfg, "mode": config.mode(), "seed": config.SEED, "aelib": config.__version__,
             "torch": torch.__version__.split("+")[0]}
@@ -42,7 +39,7 @@ def _full_config(name: str, cfg: Mapping) -> dict:
 def entry_path(name: str, cfg: Mapping) -> Path:
     """Where the entry for ``name`` trained with configuration ``cfg`` lives."""
     key = json.dumps(_full_config(name, cfg), sort_keys=True, default=str)
-    return cache_dir() / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
+    return config.cache_dir() / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pt"
 
 
 def save(model: nn.Module, history: History | None, name: str, cfg: Mapping) -> Path:

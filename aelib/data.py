@@ -165,11 +165,8 @@ def _has_files(directory: Path, splits=("train", "t10k")) -> bool:
     return all((directory / f).is_file() for s in splits for f in _FILES[s])
 
 
-data_dir = config.data_dir  # where the torchvision files are looked for and downloaded
-
-
 def _torchvision_raw(dataset: str) -> Path:
-    return data_dir() / _TORCHVISION[dataset][0] / "raw"
+    return config.data_dir() / _TORCHVISION[dataset][0] / "raw"
 
 
 DOWNLOAD_TIMEOUT = 3.0  # seconds any one socket operation may wait: a dead network costs seconds

@@ -33,7 +33,6 @@ import torch
 from torch import Tensor
 
 from . import config
-from .config import data_dir
 from .data import DOWNLOAD_TIMEOUT
 
 DOCSTRING_TOPICS = (
@@ -112,7 +111,7 @@ def docstring_corpus(topics: tuple[str, ...] | None = None,
     """
     topics = DOCSTRING_TOPICS if topics is None else tuple(topics)
     key = json.dumps([topics, _package_versions(topics), MIN_WORDS, PER_TOPIC, TEST_EVERY])
-    path = data_dir() / "text" / f"docstrings-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+    path = config.data_dir() / "text" / f"docstrings-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         if stored["key"] == key:
