@@ -42,18 +42,13 @@ from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aelib.claims import code_hash, mode_dependent_lines, notebook_code_hash, read_results  # noqa: E402
-from benchmarks.provenance import cpu_name, run_description  # noqa: E402
+from benchmarks.provenance import cpu_name, cpuinfo, run_description  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def cpu_flags() -> set[str]:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            line = next(line for line in f if line.startswith("flags"))
-        return set(line.split(":", 1)[1].split())
-    except (OSError, StopIteration):
-        return set()
+    return set((cpuinfo("flags") or "").split())
 
 
 def path_environment(path: str) -> dict[str, str]:

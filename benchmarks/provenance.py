@@ -9,13 +9,19 @@ import time
 import torch
 
 
-def cpu_name() -> str:
-    """The CPU's model name (``/proc/cpuinfo``), else the machine type."""
+def cpuinfo(field: str) -> str | None:
+    """The value of ``field`` (``model name``, ``flags``) for the first CPU in ``/proc/cpuinfo``,
+    or None where there is no such file or field."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
-            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith(field))
     except (OSError, StopIteration):
-        return platform.machine()
+        return None
+
+
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else the machine type."""
+    return cpuinfo("model name") or platform.machine()
 
 
 def _git(*args: str) -> str:
