@@ -21,9 +21,10 @@ layer or above), so each can be read, and tested, knowing only what is below it;
 6. models.classifier
 7. models.adversarial, models.autoregressive, models.conv, models.document, models.robust,
    models.sparse, models.stacked, models.vae, models.wta
-8. models, train, tsne
-9. cache, session, widgets
-10. recipes
+8. models.made
+9. models, train, tsne
+10. cache, session, widgets
+11. recipes
 
 The benchmark suite that measures aelib against its references lives outside it, in
 ``benchmarks/`` (``python -m benchmarks``).

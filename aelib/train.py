@@ -114,6 +114,7 @@ def fit(
     checkpoint: str | Path | None = None,
     optimizer: str = "adamw",
     fused: bool = True,
+    callback: Callable[[int], None] | None = None,
 ) -> History:
     """Train ``model`` on ``x_train`` (N, ...) for ``epochs`` passes or ``steps`` optimizer steps.
 
@@ -128,6 +129,9 @@ def fit(
     CPU. ``fused=False`` takes the per-parameter step instead (results equal up to float
     rounding; the fused kernel is not used on other devices). The model is left in eval mode, on ``device``
     (default: the one ``aelib.setup`` chose).
+
+    ``callback``, if given, is called after every optimizer step with the number of steps
+    taken so far (to follow a statistic during training); the model is in training mode.
 
     ``checkpoint`` (a file path): after every epoch, model, optimizer, schedule, history and
     random-number state are saved there atomically; a later call with the same path and the
@@ -210,6 +214,8 @@ def fit(
             for sched in schedulers:
                 sched.step()
             step += 1
+            if callback is not None:
+                callback(step)
             loss_value = float(loss.detach()) if isinstance(loss, Tensor) else float(loss)
             if not math.isfinite(loss_value):
                 if bar is not None:

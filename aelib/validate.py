@@ -205,8 +205,11 @@ class Options:
 def parameters(owner, values: dict) -> None:
     """Check the arguments ``values`` (a constructor's ``locals()``) against the constraints
     ``type(owner)._parameter_constraints`` declares; a ValueError names the first that fails,
-    what it got and what is allowed."""
+    what it got and what is allowed. A subclass declares its parent's constraints too; each
+    constructor checks those among its own arguments."""
     for arg, constraint in type(owner)._parameter_constraints.items():
+        if arg not in values:
+            continue
         value = values[arg]
         if not constraint.holds(value):
             what = f" ({constraint.what})" if constraint.what else ""

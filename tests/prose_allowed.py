@@ -193,6 +193,15 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
         ("through 32 numbers", "constant: the VAE's code size"),
         ("the other half of the comparison", "notation"),
     ],
+    "05b_posterior_collapse": [
+        ("batches of 128", "constant: the batch size of every model"),
+        ("We train three VAEs", "notation"),
+        ("the average KL of 500 test digits every 25 steps", "constant: the probe and how often it is read"),
+        ("here half of training", "constant: kl_warmup = STEPS // 2"),
+        ("at six values of", "constant: BETAS"),
+        ("the inception score of 1,000 decoded prior codes", "constant: the prior codes scored"),
+        ("of 32: a large", "constant: the code size"),
+    ],
     "06_sparse": [
         ("an average activation of 0.2 already costs about 0.1 nats per unit, and 0.5 costs 0.5 nats",
          "notation: values of the KL formula at rho = 0.05"),

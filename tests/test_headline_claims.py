@@ -34,6 +34,8 @@ from aelib.models import (
     sample_prior,
 )
 from aelib.models.autoregressive import MaskedConv2d
+from aelib.models.made import MADE, MADEVAE
+from aelib.models.vae import gaussian_kl
 from aelib.pca import PCA
 from aelib.train import fit, fit_greedy, predict
 
@@ -216,6 +218,32 @@ def test_05_a_vae_beats_independent_pixels_and_one_with_the_notes_kl_sign_does_n
 
     correct, notes_sign = gain(VAE), gain(_NotesSignVAE)
     assert_separates("05_vae", "vae-vs-independent", correct=correct, broken=notes_sign)
+
+
+def test_05b_a_decoder_with_a_head_start_collapses_and_one_started_untrained_does_not(mnist):
+    x_grey, x_test = mnist[0][:4000], data.binarize(mnist[2][:500], seed=1)
+
+    def kl(model) -> float:
+        with torch.no_grad():
+            return float(gaussian_kl(*model.posterior(x_test)).mean())
+
+    def trained(model):
+        fit(model, x_grey, augment=torch.bernoulli, steps=400, batch_size=128, lr=2e-3)
+        return model
+
+    torch.manual_seed(0)
+    made = trained(MADE())
+    torch.manual_seed(0)
+    untrained = MADE()  # the slip: the head start taken from a MADE that never trained
+
+    def collapse_ratio(head_start: MADE) -> float:
+        torch.manual_seed(0)
+        independent = trained(VAE(train_samples=1))
+        torch.manual_seed(0)
+        return kl(trained(MADEVAE().start_from(head_start))) / kl(independent)
+
+    correct, broken = collapse_ratio(made), collapse_ratio(untrained)
+    assert_separates("05b_posterior_collapse", "collapse-rate", correct=correct, broken=broken)
 
 
 # ----------------------------------------------------------------------------- 6: sparse

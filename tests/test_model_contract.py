@@ -17,8 +17,9 @@ from aelib.models.base import CodeModel, DensityModel, Trainable
 
 AUTOENCODERS = {"AdversarialAutoencoder", "Autoencoder", "ContractiveAutoencoder", "ConvAutoencoder",
                 "DenoisingAutoencoder", "DocumentAutoencoder", "KSparseAutoencoder", "LayerAutoencoder",
-                "LinearAutoencoder", "SparseAutoencoder", "StackedAutoencoder", "VAE", "WTAAutoencoder"}
-DENSITY_MODELS = {"IndependentPixels", "PixelCNN", "RowLSTM", "VAE"}
+                "LinearAutoencoder", "MADEVAE", "SparseAutoencoder", "StackedAutoencoder", "VAE",
+                "WTAAutoencoder"}
+DENSITY_MODELS = {"IndependentPixels", "MADE", "MADEVAE", "PixelCNN", "RowLSTM", "VAE"}
 # The listed exceptions: codes that are a stack of feature maps (code_shape, not code_size).
 CODE_MAPS = {"ConvLayerAutoencoder"}
 SUPERVISED = {"Classifier"}  # loss(x, y)

@@ -11,6 +11,7 @@ from .base import CodeModel, DensityModel, Trainable, mlp
 from .classifier import Classifier
 from .conv import ConvAutoencoder, ConvLayerAutoencoder
 from .document import DocumentAutoencoder
+from .made import MADE, MADEVAE
 from .robust import ContractiveAutoencoder, DenoisingAutoencoder, jacobian_norm2
 from .sparse import SparseAutoencoder, bernoulli_kl
 from .stacked import LayerAutoencoder, StackedAutoencoder
@@ -20,6 +21,6 @@ from .wta import KSparseAutoencoder, WTAAutoencoder, keep_top_k
 __all__ = ["AdversarialAutoencoder", "Autoencoder", "Classifier", "CodeModel", "ContractiveAutoencoder",
            "ConvAutoencoder", "ConvLayerAutoencoder", "DenoisingAutoencoder", "DensityModel",
            "DocumentAutoencoder", "IndependentPixels", "KSparseAutoencoder", "LayerAutoencoder",
-           "LinearAutoencoder", "PixelCNN", "RowLSTM", "SparseAutoencoder",
+           "LinearAutoencoder", "MADE", "MADEVAE", "PixelCNN", "RowLSTM", "SparseAutoencoder",
            "StackedAutoencoder", "Trainable", "VAE", "WTAAutoencoder", "bernoulli_kl", "init_weights",
            "jacobian_norm2", "keep_top_k", "mlp", "sample_prior"]

@@ -26,7 +26,26 @@ LOG_2PI = math.log(2 * math.pi)
 
 def gaussian_kl(mean: Tensor, log_var: Tensor) -> Tensor:
     """KL(N(mean, diag exp(log_var)) || N(0, I)) per example, (N,)."""
-    return 0.5 * (log_var.exp() - 1 - log_var + mean.pow(2)).sum(-1)
+    return gaussian_kl_units(mean, log_var).sum(-1)
+
+
+def gaussian_kl_units(mean: Tensor, log_var: Tensor) -> Tensor:
+    """The KL of each code dimension, (N, latent): ``gaussian_kl`` is their sum."""
+    return 0.5 * (log_var.exp() - 1 - log_var + mean.pow(2))
+
+
+ACTIVE_UNIT_THRESHOLD = 0.01
+
+
+def unit_activity(means: Tensor) -> Tensor:
+    """Activity of each code unit, (latent,): A_u = Cov_x(E_q[z_u | x]), the variance across
+    images of the posterior means (N, latent). Burda et al. (2016) call a unit active when
+    A_u > 0.01 (``ACTIVE_UNIT_THRESHOLD``): an inactive unit's mean is the same for every image,
+    so it tells the decoder nothing."""
+    validate.tensor(means, "means", rank=2)
+    if len(means) < 2:
+        raise ValueError(f"unit activity is a variance across images: give at least 2, got {len(means)}")
+    return means.var(0)
 
 
 def iwae_bound(log_weights: Tensor, k: int) -> Tensor:
@@ -53,7 +72,13 @@ class VAE(nn.Module):
     same gradient estimator with k draws, the control Burda et al. call "VAE, k"; the bound is
     the ELBO whatever k is).
     ``kl_weight`` scales the KL term of the ELBO (k = 1 only): 0 leaves an autoencoder with
-    noisy codes, 1 is the VAE. ``n_inputs`` allows other sizes (the unit tests use tiny ones);
+    noisy codes, 1 is the VAE, above 1 the beta-VAE (Higgins et al. 2017). Two remedies for
+    posterior collapse act on the same term (k = 1 only): ``kl_warmup`` = T raises the KL weight
+    linearly from 0 to ``kl_weight`` over the first T training steps (KL annealing, Bowman et
+    al. 2016; the model counts the ``loss`` calls it makes in training mode), and
+    ``free_bits`` = lambda charges each code unit max(lambda, its batch-mean KL) nats, so a
+    unit below lambda costs nothing more and is free to carry information (Kingma et al.
+    2016). ``n_inputs`` allows other sizes (the unit tests use tiny ones);
     images are then (N, n_inputs).
     """
 
@@ -61,19 +86,24 @@ class VAE(nn.Module):
                               "train_samples": validate.Interval(1, integer=True),
                               "n_inputs": validate.Interval(1, integer=True),
                               "kl_weight": validate.Interval(0),
+                              "free_bits": validate.Interval(0),
+                              "kl_warmup": validate.Interval(0, integer=True),
                               "objective": validate.Options(("iwae", "elbo"))}
 
     def __init__(self, latent: int = 32, hidden: Sequence[int] = (512, 256), train_samples: int = 5,
                  n_inputs: int = 784, *, activation: type[nn.Module] = nn.ELU, kl_weight: float = 1.0,
-                 objective: str = "iwae"):
+                 objective: str = "iwae", free_bits: float = 0.0, kl_warmup: int = 0):
         validate.parameters(self, locals())
         super().__init__()
-        if kl_weight != 1 and train_samples > 1:
-            raise ValueError("kl_weight only applies to the ELBO: use train_samples=1 with it"
-                             f" (got train_samples={train_samples}, kl_weight={kl_weight})")
+        for name, value, default in (("kl_weight", kl_weight, 1), ("free_bits", free_bits, 0),
+                                     ("kl_warmup", kl_warmup, 0)):
+            if value != default and train_samples > 1:
+                raise ValueError(f"{name} only applies to the ELBO: use train_samples=1 with it"
+                                 f" (got train_samples={train_samples}, {name}={value})")
         self.latent, self.train_samples, self.n_inputs = latent, train_samples, n_inputs
         self.objective = objective
-        self.kl_weight = float(kl_weight)
+        self.kl_weight, self.free_bits, self.kl_warmup = float(kl_weight), float(free_bits), kl_warmup
+        self.steps_trained = 0  # loss calls in training mode: the clock of kl_warmup
         self.encoder = mlp((n_inputs, *hidden, 2 * latent), act=activation)
         self.decoder = mlp((latent, *hidden[::-1], n_inputs), act=activation)
 
@@ -130,9 +160,12 @@ class VAE(nn.Module):
         flat = self._flat(x)
         mean, log_var = self._posterior(flat)
         z = mean + (0.5 * log_var).exp() * torch.randn(k, *mean.shape, device=mean.device)
-        log_px_z = -F.binary_cross_entropy_with_logits(
-            self.decoder_logits(z), flat.expand(k, -1, -1), reduction="none").sum(-1)
-        return mean, log_var, z, log_px_z
+        return mean, log_var, z, self._log_likelihood(z, flat)
+
+    def _log_likelihood(self, z: Tensor, flat: Tensor) -> Tensor:
+        """log p(x | z) (k, N) of the images ``flat`` (N, n_inputs) under codes z (k, N, latent)."""
+        return -F.binary_cross_entropy_with_logits(
+            self.decoder_logits(z), flat.expand(len(z), -1, -1), reduction="none").sum(-1)
 
     def log_weights(self, x: Tensor, k: int) -> Tensor:
         """log p(x, z_j) - log q(z_j | x) for k codes z_j ~ q(z|x) per example: (k, N)."""
@@ -148,11 +181,28 @@ class VAE(nn.Module):
         mean, log_var, _, log_px_z = self._sample_codes(x, 1)
         return log_px_z[0] - kl_weight * gaussian_kl(mean, log_var)
 
+    def current_kl_weight(self) -> float:
+        """The KL weight the next training step uses: ``kl_weight``, ramped up from 0 over the
+        first ``kl_warmup`` steps."""
+        if self.kl_warmup == 0:
+            return self.kl_weight
+        return self.kl_weight * min(1.0, self.steps_trained / self.kl_warmup)
+
     def loss(self, x: Tensor) -> Tensor:
-        """-ELBO (train_samples = 1, KL scaled by kl_weight), -IWAE bound with train_samples
-        samples, or (objective "elbo") -ELBO averaged over train_samples samples; batch mean."""
-        if self.train_samples == 1:
+        """-ELBO (train_samples = 1, KL scaled by kl_weight, annealed or with free bits), -IWAE
+        bound with train_samples samples, or (objective "elbo") -ELBO averaged over
+        train_samples samples; batch mean."""
+        if self.train_samples == 1 and not (self.free_bits or self.kl_warmup):
             return -self.elbo(x, self.kl_weight).mean()
+        if self.train_samples == 1:
+            weight = self.current_kl_weight()
+            if self.training:
+                self.steps_trained += 1
+            mean, log_var, _, log_px_z = self._sample_codes(x, 1)
+            kl_units = gaussian_kl_units(mean, log_var).mean(0)  # (latent,): batch-mean KL per unit
+            if self.free_bits:
+                kl_units = kl_units.clamp(min=self.free_bits)
+            return -log_px_z[0].mean() + weight * kl_units.sum()
         weights = self.log_weights(x, self.train_samples)
         if self.objective == "elbo":
             return -weights.mean()
