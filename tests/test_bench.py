@@ -11,6 +11,11 @@ from aelib.models import Autoencoder
 from benchmarks import suite as bench
 
 
+# Chapters written after a record was made, by record file: the execution page says so beside
+# the record. An entry goes when the record is made again (the test fails if it covers one).
+PREDATED_BY = {"full-mode-fashion-mnist.jsonl": ["chapters/05b_posterior_collapse"]}
+
+
 def test_the_committed_full_mode_record_covers_every_chapter():
     # records/full-mode-*.jsonl (`make record`): a line about the run, then each chapter's run
     # time and peak memory in full mode for each of the run's seeds, which the execution page shows.
@@ -23,7 +28,8 @@ def test_the_committed_full_mode_record_covers_every_chapter():
         assert {"date", "commit", "data", "machine"} <= set(about), path
         rows = claims.chapter_statistics(path)
         seeds = about.get("seeds", [None])
-        expected = [(chapter, seed) for chapter in chapters for seed in seeds]
+        newer = PREDATED_BY.get(path.name, [])
+        expected = [(chapter, seed) for chapter in chapters if chapter not in newer for seed in seeds]
         assert sorted((r["chapter"], r["seed"]) for r in rows) == expected, path
         for row in rows:  # run time is recorded, not held to a budget: machines differ
             assert row["mode"] == "full" and claims.family(row["data"]) == about["data"], (path, row)
