@@ -10,7 +10,6 @@ from aelib import claims
 from aelib.models import Autoencoder
 from benchmarks import suite as bench
 
-
 # Chapters written after a record was made, by record file: the execution page says so beside
 # the record. An entry goes when the record is made again (the test fails if it covers one).
 PREDATED_BY = {"full-mode-fashion-mnist.jsonl": ["chapters/05b_posterior_collapse"]}
