@@ -197,7 +197,7 @@ ALLOWED: dict[str, list[tuple[str, str]]] = {
         ("batches of 128", "constant: the batch size of every model"),
         ("We train three VAEs", "notation"),
         ("the average KL of 500 test digits every 25 steps", "constant: the probe and how often it is read"),
-        ("here half of training", "constant: kl_warmup = STEPS // 2"),
+        ("here over half of training", "constant: kl_warmup = STEPS // 2"),
         ("at six values of", "constant: BETAS"),
         ("the inception score of 1,000 decoded prior codes", "constant: the prior codes scored"),
         ("of 32: a large", "constant: the code size"),

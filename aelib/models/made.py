@@ -150,7 +150,10 @@ class MADEVAE(VAE):
         if made.network.input_mask.shape != self.decoder.input_mask.shape:
             raise ValueError(f"the MADE has {made.network.hidden} hidden units and {made.n_inputs} inputs;"
                              f" this decoder needs {self.decoder.hidden} and {self.n_inputs}")
-        self.decoder.load_state_dict(made.network.state_dict(), strict=False)
+        missing, unexpected = self.decoder.load_state_dict(made.network.state_dict(), strict=False)
+        if set(missing) != {"code_to_hidden.weight", "code_to_output.weight"} or unexpected:
+            raise RuntimeError(f"the MADE's weights do not fit this decoder: missing {missing},"
+                               f" unexpected {unexpected}")
         self.decoder.code_to_hidden.weight.zero_()
         self.decoder.code_to_output.weight.zero_()
         return self

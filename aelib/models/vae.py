@@ -176,8 +176,9 @@ class VAE(nn.Module):
         return log_px_z + log_pz - log_normal(z, mean, log_var)
 
     def elbo(self, x: Tensor, kl_weight: float = 1.0) -> Tensor:
-        """Evidence lower bound per example (N,) with one sample and the KL in closed form
-        (multiplied by ``kl_weight``; only 1 gives a bound)."""
+        """Evidence lower bound per example (N,) with one sample and the KL in closed form,
+        multiplied by ``kl_weight``: 1 gives the ELBO, above 1 a looser bound on log p(x), below
+        1 no bound at all."""
         mean, log_var, _, log_px_z = self._sample_codes(x, 1)
         return log_px_z[0] - kl_weight * gaussian_kl(mean, log_var)
 
