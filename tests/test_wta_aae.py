@@ -83,3 +83,24 @@ def test_adversarial_autoencoder_trains_its_three_players(digits):
     plain_gan = AdversarialAutoencoder(2, hidden=(64,), discriminator_hidden=(32,), gradient_penalty=0.0,
                                        discriminator_steps=1)
     assert train.fit(plain_gan, digits[0], steps=5, batch_size=64).train_loss
+
+
+def test_k_is_annealed_from_k_start_during_training_only():
+    torch.manual_seed(0)
+    model = KSparseAutoencoder(50, k=5, k_start=25, anneal_steps=4)
+    x = torch.rand(8, 1, 28, 28)
+    kept = []
+    for _ in range(6):
+        kept.append(model.current_k())
+        assert int((model.sparse_code(x) != 0).sum(1).max()) == kept[-1]
+        model.loss(x)
+    assert kept == [25, 20, 15, 10, 5, 5]
+    model.eval()
+    model.steps_trained = 0
+    assert model.current_k() == 5 and int((model.encode(x) != 0).sum(1).max()) == 5
+    model.train()
+    assert int((model.encode(x) != 0).sum(1).max()) == 5, "encoding keeps k, whatever the schedule"
+    with pytest.raises(ValueError, match="k_start must be in"):
+        KSparseAutoencoder(50, k=5, k_start=60, anneal_steps=4)
+    with pytest.raises(ValueError, match="with both k_start and anneal_steps"):
+        KSparseAutoencoder(50, k=5, k_start=25)

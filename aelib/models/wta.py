@@ -49,24 +49,52 @@ class _WinnerTakeAll(OneLayerAutoencoder):
 class KSparseAutoencoder(_WinnerTakeAll):
     """k-sparse autoencoder (Makhzani & Frey 2014): linear hidden units z = W x + b, of which
     only each example's k largest are kept; tied weights, linear decoder. ``encode`` returns
-    that sparse code (N, hidden)."""
+    that sparse code (N, hidden).
 
-    def __init__(self, hidden: int = 1000, k: int = 25, *, tied: bool = True, n_inputs: int = 784):
+    The paper's schedule: with ``k_start`` and ``anneal_steps``, training starts with the
+    ``k_start`` largest units kept and lowers that number linearly to ``k`` over the first
+    ``anneal_steps`` training steps (they go from 100 to k over the first half of training), so
+    that every unit is trained before few are kept; the model counts the ``loss`` calls it makes
+    in training mode. Encoding always keeps k."""
+
+    def __init__(self, hidden: int = 1000, k: int = 25, *, tied: bool = True, n_inputs: int = 784,
+                 k_start: int | None = None, anneal_steps: int = 0):
         super().__init__(hidden, n_inputs, tied=tied)
         if not 1 <= k <= hidden:
             raise ValueError(f"k must be in 1..hidden={hidden}, got {k}")
-        self.k = k
+        if k_start is not None and not k <= k_start <= hidden:
+            raise ValueError(f"k_start must be in k={k}..hidden={hidden}, got {k_start}")
+        if (k_start is None) != (anneal_steps == 0) or anneal_steps < 0:
+            raise ValueError("anneal k with both k_start and anneal_steps >= 1, or with neither"
+                             f" (got k_start={k_start}, anneal_steps={anneal_steps})")
+        self.k, self.k_start, self.anneal_steps = k, k_start, anneal_steps
+        self.steps_trained = 0  # loss calls in training mode: the clock of the schedule
+
+    def current_k(self) -> int:
+        """The number of units kept in the next training step: k, or on the schedule towards it."""
+        if self.k_start is None or not self.training:
+            return self.k
+        progress = min(1.0, self.steps_trained / self.anneal_steps)
+        return round(self.k_start + (self.k - self.k_start) * progress)
 
     def _largest(self, x: Tensor, n: int) -> Tensor:
         """The linear units of x (N, 1, 28, 28), each example's n largest kept: (N, hidden)."""
         return keep_top_k(self.pre_activation(x), n, dim=1)
 
     def sparse_code(self, x: Tensor) -> Tensor:
-        return self._largest(x, self.k)
+        return self._largest(x, self.current_k())
+
+    def loss(self, x: Tensor) -> Tensor:
+        """Sum of squared errors per image of the reconstruction from the sparse code (the
+        scheduled number of units in training), batch mean."""
+        loss = super().loss(x)
+        if self.training:
+            self.steps_trained += 1
+        return loss
 
     def encode(self, x: Tensor) -> Tensor:
         """(N, 1, 28, 28) -> the k-sparse code (N, hidden)."""
-        return self.sparse_code(x)
+        return self._largest(x, self.k)
 
     def features(self, x: Tensor, alpha: float = 3.0) -> Tensor:
         """(N, 1, 28, 28) -> the code with the ``alpha * k`` largest units kept (N, hidden): the
