@@ -68,6 +68,16 @@ def check_binary(x: Tensor, model: nn.Module | None = None, arg: str = "x") -> N
                    why=" for a Bernoulli likelihood")
 
 
+def flat_binary(x: Tensor, model: nn.Module, n_inputs: int) -> Tensor:
+    """Binary inputs of ``model``, checked, as (N, n_inputs): images (N, 1, 28, 28) for 784
+    inputs, else vectors (N, n_inputs)."""
+    if n_inputs == 784:
+        check_binary(x, model)
+    else:
+        validate.batch(x, "x", (n_inputs,), like=model, binary=True, why=" for a Bernoulli likelihood")
+    return x.flatten(1)
+
+
 def mlp(dims: Sequence[int], *, act: type[nn.Module] = nn.ReLU,
         out: nn.Module | None = None, batch_norm: bool = False) -> nn.Sequential:
     """Linear layers through ``dims`` with ``act`` between them (after a batch norm if

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import validate
-from .base import check_binary, example_shape
+from .base import example_shape, flat_binary
 from .vae import VAE
 
 
@@ -97,12 +97,7 @@ class MADE(nn.Module):
         self.network = MADEDecoder(n_inputs, hidden, context=0)
 
     def _flat(self, x: Tensor) -> Tensor:
-        if self.n_inputs == 784:
-            check_binary(x, self)
-        else:
-            validate.batch(x, "x", (self.n_inputs,), like=self, binary=True,
-                           why=" for a Bernoulli likelihood")
-        return x.flatten(1)
+        return flat_binary(x, self, self.n_inputs)
 
     def nll(self, x: Tensor) -> Tensor:
         """Exact negative log-likelihood of each binary image in nats, (N,)."""

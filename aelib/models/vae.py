@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .. import validate
-from .base import IMAGE_SHAPE, check_binary, mlp
+from .base import IMAGE_SHAPE, flat_binary, mlp
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -115,12 +115,7 @@ class VAE(nn.Module):
         return cls(latent=20, hidden=(400,), train_samples=1, activation=nn.ReLU)
 
     def _flat(self, x: Tensor) -> Tensor:
-        if self.n_inputs == 784:
-            check_binary(x, self)
-        else:
-            validate.batch(x, "x", (self.n_inputs,), like=self, binary=True,
-                           why=" for a Bernoulli likelihood")
-        return x.flatten(1)
+        return flat_binary(x, self, self.n_inputs)
 
     def _posterior(self, flat: Tensor) -> tuple[Tensor, Tensor]:
         mean, log_var = self.encoder(flat).chunk(2, dim=-1)

@@ -165,15 +165,16 @@ def test_execution_page_gives_each_chapters_time_and_memory(page, site_url):
 
 
 def test_execution_page_shows_the_recorded_full_mode_runs(page, site_url):
-    # After this build's table, the runs recorded by `make record` on full MNIST (both seeds) and
-    # Fashion-MNIST (an older run; tests/test_bench.py checks their numbers against the budgets):
+    # After this build's table, the runs recorded by `make record` on full MNIST and the offline
+    # subset (both seeds) and Fashion-MNIST (an older run; tests/test_bench.py checks them):
     # each a line about the run and one full-mode row per chapter.
     page.goto(f"{site_url}/execution.html", wait_until="networkidle")
     summaries = page.locator(".record-summary").all_inner_texts()
     assert [s.split(")")[0] for s in summaries] == [
-        f"Recorded run (full-mode-{name}.jsonl" for name in ("mnist", "fashion-mnist")]
+        f"Recorded run (full-mode-{name}.jsonl" for name in ("mnist", "mnist-10k", "fashion-mnist")]
     # Fashion-MNIST's record is one older run, made before chapter 5b was written
-    for n, seeds, newer in ((1, "seeds 0 / 1", []), (2, "", ["chapters/05b_posterior_collapse.html"])):
+    for n, seeds, newer in ((1, "seeds 0 / 1", []), (2, "seeds 0 / 1", []),
+                            (3, "", ["chapters/05b_posterior_collapse.html"])):
         table = page.locator("main table.chapter-resources").nth(n)
         rows = table.locator("tbody tr").evaluate_all(
             "rows => rows.map(r => [r.querySelector('a').getAttribute('href'),"
