@@ -49,18 +49,17 @@ class MADEDecoder(nn.Module):
 
     def forward(self, x: Tensor, z: Tensor) -> Tensor:
         """x (..., D), z (..., C) -> logits (..., D)."""
-        pre = F.linear(x, self.input_layer.weight * self.input_mask, self.input_layer.bias)
-        logits = F.linear(x, self.direct.weight * self.direct_mask)
-        if self.context:
-            pre = pre + self.code_to_hidden(z)
-            logits = logits + self.code_to_output(z)
+        code_hidden, code_logits = self._code_terms(z)
+        pre = F.linear(x, self.input_layer.weight * self.input_mask, self.input_layer.bias) + code_hidden
+        logits = F.linear(x, self.direct.weight * self.direct_mask) + code_logits
         output_weight = self.output_layer.weight * self.output_mask
         return logits + F.linear(F.elu(pre), output_weight, self.output_layer.bias)
 
     def _code_terms(self, z: Tensor) -> tuple[Tensor, Tensor]:
-        """What codes z (N, C) add to the hidden pre-activations (N, H) and to the logits (N, D)."""
+        """What codes z (..., C) add to the hidden pre-activations (..., H) and to the logits
+        (..., D): zero without a code."""
         if not self.context:
-            return z.new_zeros(len(z), self.hidden), z.new_zeros(len(z), self.n_inputs)
+            return z.new_zeros(()), z.new_zeros(())
         return self.code_to_hidden(z), self.code_to_output(z)
 
     @torch.no_grad()
@@ -70,11 +69,11 @@ class MADEDecoder(nn.Module):
         n, device = len(z), z.device
         x = torch.zeros(n, self.n_inputs, device=device)
         code_hidden, code_logits = self._code_terms(z)
-        pre = self.input_layer.bias + code_hidden  # (N, H): no pixel known yet
+        pre = (self.input_layer.bias + code_hidden).expand(n, self.hidden).clone()  # (N, H): no pixel yet
         input_weight = self.input_layer.weight * self.input_mask  # (H, D)
         output_weight = self.output_layer.weight * self.output_mask  # (D, H)
         direct = self.direct.weight * self.direct_mask  # (D, D)
-        code_logits = code_logits + self.output_layer.bias  # (N, D)
+        code_logits = (code_logits + self.output_layer.bias).expand(n, self.n_inputs)  # (N, D)
         uniform = torch.rand(n, self.n_inputs, generator=generator).to(device)
         for d in range(self.n_inputs):
             logit = F.elu(pre) @ output_weight[d] + x @ direct[d] + code_logits[:, d]
